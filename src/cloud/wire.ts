@@ -1,0 +1,225 @@
+/**
+ * Wire types of the Huawei Cloud VPCEP endpoint-service API (snake_case, exactly as on the wire).
+ *
+ * Shared by the cloud client and the simulator: this file is the only code they have in common.
+ * Responses omit unset fields, so everything but `id` is optional on what the cloud returns.
+ * Enumerations the cloud may extend (statuses) are open strings.
+ */
+
+/** Backend type of an endpoint service. `VIP` is deprecated by the cloud; prefer `LB`. */
+export type ServerType = 'VM' | 'VIP' | 'LB';
+/** Only `interface` services can be created by users; `gateway` ones are operated by Huawei. */
+export type ServiceType = 'interface' | 'gateway';
+/** How client information reaches the backend. */
+export type TcpProxy = 'close' | 'toa_open' | 'proxy_open' | 'open' | 'proxy_vni';
+/** `creating`, `available`, `failed` or `deleting`; typed open because the cloud may add more. */
+export type ServiceStatus = 'creating' | 'available' | 'failed' | 'deleting' | (string & {});
+/** `creating`, `pendingAcceptance`, `accepted`, `rejected` or `failed` (open string). */
+export type ConnectionStatus =
+  'creating' | 'pendingAcceptance' | 'accepted' | 'rejected' | 'failed' | (string & {});
+
+export interface PortMapping {
+  client_port: number;
+  server_port: number;
+  protocol: 'TCP' | (string & {});
+}
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export interface CloudErrorItem {
+  error_code: string;
+  error_message: string;
+}
+
+/** Body of `POST /v1/{project_id}/vpc-endpoint-services`. */
+export interface CreateServiceRequest {
+  port_id: string;
+  vpc_id: string;
+  server_type: ServerType;
+  ports: PortMapping[];
+  service_name?: string;
+  approval_enabled?: boolean;
+  service_type?: ServiceType;
+  tcp_proxy?: TcpProxy;
+  tags?: Tag[];
+  description?: string;
+  enable_policy?: boolean;
+}
+
+/** Body of `PUT /v1/{project_id}/vpc-endpoint-services/{id}`: mutable fields only. */
+export interface UpdateServiceRequest {
+  approval_enabled?: boolean;
+  service_name?: string;
+  ports?: PortMapping[];
+  port_id?: string;
+  tcp_proxy?: TcpProxy;
+  description?: string;
+  ip?: string;
+  vip_port_id?: string;
+}
+
+/** An endpoint service as returned by create, get, update and list. */
+export interface EndpointService {
+  id: string;
+  port_id?: string;
+  vpc_id?: string;
+  pool_id?: string;
+  /** Full form on output: `{region}.{name}.{id}` or `{region}.{id}` (sometimes bare: parse defensively). */
+  service_name?: string;
+  server_type?: ServerType | (string & {});
+  service_type?: ServiceType | (string & {});
+  status?: ServiceStatus;
+  approval_enabled?: boolean;
+  created_at?: string;
+  updated_at?: string;
+  project_id?: string;
+  domain_id?: string;
+  ports?: PortMapping[];
+  tcp_proxy?: TcpProxy | (string & {});
+  tags?: Tag[];
+  description?: string;
+  enable_policy?: boolean;
+  error?: CloudErrorItem[];
+  connection_count?: number;
+  supported_editions?: string[];
+  cidr_type?: string;
+  ip?: string;
+  vip_port_id?: string;
+  ip_version?: string;
+  public_border_group?: string;
+  snat_network_id?: string;
+}
+
+/** `GET /v1/{project_id}/vpc-endpoint-services` query parameters. */
+export interface ListServicesQuery {
+  endpoint_service_name?: string;
+  id?: string;
+  status?: string;
+  sort_key?: 'create_at' | 'update_at';
+  sort_dir?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+  public_border_group?: string;
+  net_type?: string;
+  server_type?: string;
+}
+
+export interface ListServicesResponse {
+  endpoint_services: EndpointService[];
+  total_count: number;
+}
+
+/** `PUT …/{id}/name` body and response. */
+export interface RenameServiceRequest {
+  endpoint_service_name: string;
+}
+export interface RenameServiceResponse {
+  endpoint_service_name: string;
+}
+
+/** `POST …/{id}/permissions/action`. */
+export interface PermissionActionRequest {
+  permissions: string[];
+  action: 'add' | 'remove';
+  permission_type?: 'domainId' | 'orgPath';
+}
+export interface PermissionActionResponse {
+  permissions: string[];
+}
+export interface Permission {
+  id: string;
+  permission: string;
+  permission_type?: string;
+  created_at?: string;
+  description?: string;
+}
+export interface ListPermissionsResponse {
+  permissions: Permission[];
+  total_count: number;
+}
+
+/** A consumer endpoint connected to a service. `marker_id` is the endpoint's packet id. */
+export interface Connection {
+  id: string;
+  marker_id?: number;
+  domain_id?: string;
+  status?: ConnectionStatus;
+  created_at?: string;
+  updated_at?: string;
+  error?: CloudErrorItem[];
+  description?: string;
+}
+export interface ListConnectionsResponse {
+  connections: Connection[];
+  total_count: number;
+}
+/** `POST …/{id}/connections/action`: the verb is `receive`, not `accept`; one endpoint per call. */
+export interface ConnectionActionRequest {
+  action: 'receive' | 'reject';
+  endpoints: string[];
+}
+export interface ConnectionActionResponse {
+  connections: Connection[];
+}
+
+/** `POST /v1/{project_id}/endpoint_service/{id}/tags/action` (answers 204 or 200, no body). */
+export interface TagActionRequest {
+  action: 'create' | 'delete';
+  tags: Array<{ key: string; value?: string }>;
+}
+
+/** `POST /v1/{project_id}/endpoint_service/resource_instances/action`. */
+export interface ResourceInstancesRequest {
+  action: 'filter' | 'count';
+  tags?: Array<{ key: string; values: string[] }>;
+  tags_any?: Array<{ key: string; values: string[] }>;
+  not_tags?: Array<{ key: string; values: string[] }>;
+  not_tags_any?: Array<{ key: string; values: string[] }>;
+  matches?: Array<{ key: string; value: string }>;
+  without_any_tag?: boolean;
+  /** Terraform sends these as strings; the cloud accepts both. */
+  limit?: string | number;
+  offset?: string | number;
+}
+export interface ResourceInstance {
+  resource_id: string;
+  resource_name?: string;
+  tags?: Tag[];
+}
+export interface ResourceInstancesResponse {
+  resources?: ResourceInstance[];
+  total_count: number;
+}
+
+/** `GET /v1/{project_id}/quotas`. */
+export interface QuotasResponse {
+  quotas: { resources: Array<{ type: string; used: number; quota: number }> };
+}
+
+/** `GET …/vpc-endpoint-services/describe` (callable cross-tenant; backend details hidden). */
+export interface DescribeServiceResponse {
+  id: string;
+  service_name?: string;
+  service_type?: string;
+  created_at?: string;
+  is_charge?: boolean;
+  enable_policy?: boolean;
+  public_border_group?: string;
+}
+
+/** Error body shapes: VPCEP's flat one, the nested one, and the API gateway's (with `request_id`). */
+export interface FlatErrorBody {
+  error_code: string;
+  error_msg: string;
+  request_id?: string;
+  encoded_authorization_message?: string;
+}
+export interface NestedErrorBody {
+  error: { code: string; message: string };
+}
+
+/** Path prefix of every project-scoped call. */
+export const API_VERSION_PREFIX = '/v1';
