@@ -1,0 +1,385 @@
+/**
+ * The VPCEP client: typed operations over signed HTTP, with rate limiting, retries and an error model.
+ * The operator's only way to the cloud; knows nothing of Kubernetes.
+ */
+import { systemClock } from '../runtime/clock.js';
+import type { Clock } from '../runtime/clock.js';
+import { TokenBucket } from '../runtime/token-bucket.js';
+import { Caller } from './caller.js';
+import type { CallEvent } from './caller.js';
+import type { CloudTarget, Credentials } from './credentials.js';
+import {
+  decodeConnectionAction,
+  decodeDescribe,
+  decodeEndpointService,
+  decodeListConnections,
+  decodeListPermissions,
+  decodeListServices,
+  decodePermissionAction,
+  decodeQuotas,
+  decodeRename,
+  decodeResourceInstances,
+} from './decode.js';
+import { DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_MAX_MS } from './retry.js';
+import type { QueryParams } from './signer.js';
+import type {
+  Connection,
+  CreateServiceRequest,
+  DescribeServiceResponse,
+  EndpointService,
+  ListServicesQuery,
+  ListServicesResponse,
+  Permission,
+  QuotasResponse,
+  ResourceInstance,
+  ResourceInstancesRequest,
+  UpdateServiceRequest,
+} from './wire.js';
+
+export type { CallEvent } from './caller.js';
+
+/** Construction options. Defaults: qps 10, burst 20, timeout 30 s, 4 retries, backoff 500 ms…30 s. */
+export interface VpcepClientOptions {
+  target: CloudTarget;
+  credentials: Credentials;
+  qps?: number;
+  burst?: number;
+  /** Real-time deadline of one HTTP attempt. */
+  timeoutMs?: number;
+  /** Retries after the first attempt, for calls that may be retried. */
+  maxRetries?: number;
+  /** Drives backoff sleeps, the limiter (when built here) and event durations. */
+  clock?: Clock;
+  /** In [0, 1); the backoff jitter. Default `Math.random`. */
+  random?: () => number;
+  /** Observability hook; exceptions it throws are swallowed. */
+  onCall?: (e: CallEvent) => void;
+  /** A bucket shared by every client of one credential; default: a new one from qps/burst/clock. */
+  limiter?: TokenBucket;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Wall-clock time for `X-Sdk-Date` (must be within 15 min of the cloud's). Default `Date.now`. */
+  signingTime?: () => number;
+  /** Extra `User-Agent` (not signed). */
+  userAgent?: string;
+}
+
+/** Page sizes: the largest values valid under every documented reading. */
+const SERVICES_PAGE = 1000;
+const PERMISSIONS_PAGE = 500;
+const CONNECTIONS_PAGE = 1000;
+const RESOURCES_PAGE = 1000;
+/** Upper bound of pages fetched by one listing call (guards against a server that never ends). */
+const MAX_PAGES = 1000;
+
+/**
+ * Typed VPCEP operations for one credential and project.
+ *
+ * Guarantees, for every operation:
+ * - each HTTP attempt first takes a token from the limiter (shared when `limiter` is passed), so the
+ *   client stays under the cloud's rate limits instead of hitting them;
+ * - requests are signed per attempt (fresh `X-Sdk-Date`) and send exactly the body bytes hashed;
+ * - failures reject with a {@link CloudError}; successes are decoded and shape-checked;
+ * - idempotent operations (GET, PUT, DELETE, tag and whitelist actions, tag queries, connection
+ *   actions) are retried on `retryable` errors with full-jitter backoff, honouring `Retry-After`,
+ *   up to `maxRetries` times; after that the last error surfaces with kind `retryable`;
+ * - {@link createService} is never repeated unless the cloud certainly did not act (see there).
+ */
+export class VpcepClient {
+  private readonly caller: Caller;
+
+  constructor(opts: VpcepClientOptions) {
+    const clock = opts.clock ?? systemClock;
+    this.caller = new Caller({
+      target: opts.target,
+      credentials: opts.credentials,
+      clock,
+      random: opts.random ?? Math.random,
+      limiter: opts.limiter ?? new TokenBucket(opts.qps ?? 10, opts.burst ?? 20, clock),
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      maxRetries: Math.max(0, opts.maxRetries ?? 4),
+      retryBaseMs: opts.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
+      retryMaxMs: opts.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
+      signingTime: opts.signingTime ?? Date.now,
+      onCall: opts.onCall,
+      userAgent: opts.userAgent ?? 'vpcep-operator',
+    });
+  }
+
+  /** Destroys the keep-alive agents. In-flight calls fail; the client must not be used afterwards. */
+  close(): void {
+    this.caller.close();
+  }
+
+  // ---- endpoint services ------------------------------------------------------------------------
+
+  /**
+   * `POST /vpc-endpoint-services`. Not idempotent, so never blindly repeated. Retried inside only when
+   * the cloud certainly did not act: throttled (429 `APIGW.0308`, 400 `EndPoint.0022`) or the
+   * connection was never established. When the request may have been applied (timeout or connection
+   * lost after it was sent, a response cut short, a 2xx with an unreadable body, any 5xx including
+   * 504 `EndPoint.0011`–`0013`) it rejects with kind `unknownOutcome`, after exactly one send: look the
+   * service up (by its ownership tag) before creating again. Other errors surface as classified,
+   * without an internal retry.
+   */
+  createService(req: CreateServiceRequest): Promise<EndpointService> {
+    return this.caller.call({
+      operation: 'createService',
+      method: 'POST',
+      path: '/vpc-endpoint-services',
+      body: req,
+      idempotent: false,
+      decode: (b) => decodeEndpointService(b),
+    });
+  }
+
+  /** `GET /vpc-endpoint-services/{id}`. A 404 `EndPoint.0005` rejects with kind `notFound`. */
+  getService(id: string): Promise<EndpointService> {
+    return this.caller.call({
+      operation: 'getService',
+      method: 'GET',
+      path: `/vpc-endpoint-services/${id}`,
+      idempotent: true,
+      decode: (b) => decodeEndpointService(b),
+    });
+  }
+
+  /** One page of `GET /vpc-endpoint-services`; `total_count` counts matches before paging. */
+  listServices(q: ListServicesQuery = {}): Promise<ListServicesResponse> {
+    return this.caller.call({
+      operation: 'listServices',
+      method: 'GET',
+      path: '/vpc-endpoint-services',
+      query: toQuery(q),
+      idempotent: true,
+      decode: decodeListServices,
+    });
+  }
+
+  /**
+   * Every page of `GET /vpc-endpoint-services` (pages of 1000), in the cloud's order. Stops at
+   * `total_count` or at the first short/empty page. Not a snapshot: concurrent changes may shift pages.
+   */
+  async listAllServices(q: Omit<ListServicesQuery, 'limit' | 'offset'> = {}): Promise<EndpointService[]> {
+    return this.paginate(SERVICES_PAGE, async (limit, offset) => {
+      const page = await this.listServices({ ...q, limit, offset });
+      return { items: page.endpoint_services, total: page.total_count };
+    });
+  }
+
+  /** `PUT /vpc-endpoint-services/{id}` (mutable fields; `ports` replaces the list). Idempotent. */
+  updateService(id: string, req: UpdateServiceRequest): Promise<EndpointService> {
+    return this.caller.call({
+      operation: 'updateService',
+      method: 'PUT',
+      path: `/vpc-endpoint-services/${id}`,
+      body: req,
+      idempotent: true,
+      decode: (b) => decodeEndpointService(b),
+    });
+  }
+
+  /** `PUT /vpc-endpoint-services/{id}/name`; resolves to the full name `{region}.{name}.{id}`. */
+  async renameService(id: string, shortName: string): Promise<string> {
+    const res = await this.caller.call({
+      operation: 'renameService',
+      method: 'PUT',
+      path: `/vpc-endpoint-services/${id}/name`,
+      body: { endpoint_service_name: shortName },
+      idempotent: true,
+      decode: decodeRename,
+    });
+    return res.endpoint_service_name;
+  }
+
+  /**
+   * `DELETE /vpc-endpoint-services/{id}`: resolves on 200/202/204 (deletion is asynchronous: poll
+   * {@link getService} until `notFound`). 404 `EndPoint.0005` rejects with kind `notFound` (already
+   * gone; the caller decides); `EndPoint.3006` rejects with kind `inUse`.
+   */
+  async deleteService(id: string): Promise<void> {
+    await this.caller.call({
+      operation: 'deleteService',
+      method: 'DELETE',
+      path: `/vpc-endpoint-services/${id}`,
+      idempotent: true,
+      okStatuses: [200, 202, 204],
+      decode: () => undefined,
+    });
+  }
+
+  /** `GET /vpc-endpoint-services/describe` by exactly one of id or full name; callable cross-tenant. */
+  describeService(by: { id: string } | { name: string }): Promise<DescribeServiceResponse> {
+    const query: QueryParams = 'id' in by ? { id: by.id } : { endpoint_service_name: by.name };
+    return this.caller.call({
+      operation: 'describeService',
+      method: 'GET',
+      path: '/vpc-endpoint-services/describe',
+      query,
+      idempotent: true,
+      decode: decodeDescribe,
+    });
+  }
+
+  /** `GET /quotas[?type=]`. */
+  getQuotas(type?: 'endpoint_service' | 'endpoint'): Promise<QuotasResponse> {
+    return this.caller.call({
+      operation: 'getQuotas',
+      method: 'GET',
+      path: '/quotas',
+      query: type ? { type } : {},
+      idempotent: true,
+      decode: decodeQuotas,
+    });
+  }
+
+  // ---- tags ---------------------------------------------------------------------------------------
+
+  /**
+   * `POST /endpoint_service/{id}/tags/action` (`create` upserts by key; `delete` by key when `value` is
+   * omitted). Resolves on 200 or 204. Retried like an idempotent call: repeating it converges.
+   */
+  async tagAction(
+    id: string,
+    action: 'create' | 'delete',
+    tags: Array<{ key: string; value?: string }>,
+  ): Promise<void> {
+    await this.caller.call({
+      operation: 'tagAction',
+      method: 'POST',
+      path: `/endpoint_service/${id}/tags/action`,
+      body: { action, tags },
+      idempotent: true,
+      decode: () => undefined,
+    });
+  }
+
+  /** Every service matching the tag filter (`resource_instances/action`, action `filter`, all pages). */
+  async queryByTags(
+    req: Omit<ResourceInstancesRequest, 'action' | 'limit' | 'offset'>,
+  ): Promise<ResourceInstance[]> {
+    return this.paginate(RESOURCES_PAGE, async (limit, offset) => {
+      const page = await this.resourceInstances({ ...req, action: 'filter', limit, offset });
+      return { items: page.resources ?? [], total: page.total_count };
+    });
+  }
+
+  /** Number of services matching the tag filter (action `count`). */
+  async countByTags(req: Omit<ResourceInstancesRequest, 'action' | 'limit' | 'offset'>): Promise<number> {
+    const res = await this.caller.call({
+      operation: 'countByTags',
+      method: 'POST',
+      path: '/endpoint_service/resource_instances/action',
+      body: { ...req, action: 'count' },
+      idempotent: true,
+      decode: decodeResourceInstances,
+    });
+    return res.total_count;
+  }
+
+  private resourceInstances(req: ResourceInstancesRequest & { limit: number; offset: number }) {
+    return this.caller.call({
+      operation: 'queryByTags',
+      method: 'POST',
+      path: '/endpoint_service/resource_instances/action',
+      // Terraform sends limit/offset as strings; the cloud accepts that form.
+      body: { ...req, limit: String(req.limit), offset: String(req.offset) },
+      idempotent: true,
+      decode: decodeResourceInstances,
+    });
+  }
+
+  // ---- whitelist ----------------------------------------------------------------------------------
+
+  /** Every whitelist entry of the service (`GET …/permissions`, pages of 500). */
+  async listPermissions(id: string): Promise<Permission[]> {
+    return this.paginate(PERMISSIONS_PAGE, async (limit, offset) => {
+      const page = await this.caller.call({
+        operation: 'listPermissions',
+        method: 'GET',
+        path: `/vpc-endpoint-services/${id}/permissions`,
+        query: { limit, offset },
+        idempotent: true,
+        decode: decodeListPermissions,
+      });
+      return { items: page.permissions, total: page.total_count };
+    });
+  }
+
+  /**
+   * `POST …/permissions/action` add/remove; resolves to the permissions the cloud echoes. Set semantics
+   * (adding a present entry or removing an absent one changes nothing), so it is retried.
+   */
+  async permissionAction(
+    id: string,
+    action: 'add' | 'remove',
+    permissions: string[],
+    type?: 'domainId' | 'orgPath',
+  ): Promise<string[]> {
+    const res = await this.caller.call({
+      operation: 'permissionAction',
+      method: 'POST',
+      path: `/vpc-endpoint-services/${id}/permissions/action`,
+      body: type ? { permissions, action, permission_type: type } : { permissions, action },
+      idempotent: true,
+      decode: decodePermissionAction,
+    });
+    return res.permissions;
+  }
+
+  // ---- connections --------------------------------------------------------------------------------
+
+  /** Every connection of the service (`GET …/connections`, pages of 1000), optionally filtered. */
+  async listConnections(id: string, q: { status?: string; id?: string } = {}): Promise<Connection[]> {
+    return this.paginate(CONNECTIONS_PAGE, async (limit, offset) => {
+      const page = await this.caller.call({
+        operation: 'listConnections',
+        method: 'GET',
+        path: `/vpc-endpoint-services/${id}/connections`,
+        query: { ...toQuery(q), limit, offset },
+        idempotent: true,
+        decode: decodeListConnections,
+      });
+      return { items: page.connections, total: page.total_count };
+    });
+  }
+
+  /**
+   * `POST …/connections/action` for exactly one endpoint (the cloud refuses more, `EndPoint.2031`).
+   * `receive` accepts, `reject` rejects; the state converges, so it is retried. Poll
+   * {@link listConnections} for `accepted`/`rejected` afterwards.
+   */
+  connectionAction(id: string, action: 'receive' | 'reject', endpointId: string): Promise<Connection[]> {
+    return this.caller.call({
+      operation: 'connectionAction',
+      method: 'POST',
+      path: `/vpc-endpoint-services/${id}/connections/action`,
+      body: { action, endpoints: [endpointId] },
+      idempotent: true,
+      decode: decodeConnectionAction,
+    });
+  }
+
+  // ---- machinery ----------------------------------------------------------------------------------
+
+  private async paginate<T>(
+    pageSize: number,
+    fetchPage: (limit: number, offset: number) => Promise<{ items: T[]; total: number }>,
+  ): Promise<T[]> {
+    const all: T[] = [];
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { items, total } = await fetchPage(pageSize, all.length);
+      all.push(...items);
+      if (items.length === 0 || all.length >= total) break;
+    }
+    return all;
+  }
+}
+
+function toQuery(q: object): QueryParams {
+  const out: QueryParams = {};
+  for (const [k, v] of Object.entries(q) as Array<[string, unknown]>) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  }
+  return out;
+}

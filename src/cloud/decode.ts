@@ -1,0 +1,192 @@
+/**
+ * The JSON edge: response bodies are parsed once into `unknown` and checked here before the client
+ * hands them out as wire types. Checks are structural (required fields, types of what we rely on);
+ * unknown extra fields pass through untouched, since the cloud adds fields over time.
+ */
+import type {
+  Connection,
+  DescribeServiceResponse,
+  EndpointService,
+  ListConnectionsResponse,
+  ListPermissionsResponse,
+  ListServicesResponse,
+  Permission,
+  PermissionActionResponse,
+  QuotasResponse,
+  RenameServiceResponse,
+  ResourceInstance,
+  ResourceInstancesResponse,
+} from './wire.js';
+
+/** A response body that does not have the documented shape. */
+export class DecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecodeError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function obj(v: unknown, what: string): Obj {
+  if (!isObj(v)) throw new DecodeError(`${what}: expected an object`);
+  return v;
+}
+
+function arr(v: unknown, what: string, optional = false): unknown[] {
+  if (v === undefined || v === null) {
+    if (optional) return [];
+    throw new DecodeError(`${what}: missing array`);
+  }
+  if (!Array.isArray(v)) throw new DecodeError(`${what}: expected an array`);
+  return v;
+}
+
+function reqString(o: Obj, key: string, what: string): string {
+  const v = o[key];
+  if (typeof v !== 'string') throw new DecodeError(`${what}.${key}: expected a string`);
+  return v;
+}
+
+function optType(o: Obj, key: string, type: 'string' | 'number' | 'boolean', what: string): void {
+  const v = o[key];
+  if (v !== undefined && v !== null && typeof v !== type)
+    throw new DecodeError(`${what}.${key}: expected a ${type}`);
+}
+
+/** `total_count` as a number; accepts a numeric string, and falls back to `fallback` when absent. */
+function count(o: Obj, what: string, fallback: number): number {
+  const v = o['total_count'];
+  if (v === undefined || v === null) return fallback;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+    throw new DecodeError(`${what}.total_count: expected a count`);
+  return n;
+}
+
+/** Parses bytes as JSON into `unknown`; an empty body is `undefined`. */
+export function parseJson(body: Buffer, what: string): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw new DecodeError(`${what}: response body is not JSON`);
+  }
+}
+
+/** An endpoint service: `id` is required; status, name and ports are type-checked when present. */
+export function decodeEndpointService(v: unknown, what = 'endpoint service'): EndpointService {
+  const o = obj(v, what);
+  reqString(o, 'id', what);
+  optType(o, 'status', 'string', what);
+  optType(o, 'service_name', 'string', what);
+  optType(o, 'approval_enabled', 'boolean', what);
+  if (o['ports'] !== undefined)
+    arr(o['ports'], `${what}.ports`).forEach((p, i) => obj(p, `${what}.ports[${i}]`));
+  if (o['tags'] !== undefined) arr(o['tags'], `${what}.tags`).forEach((t, i) => obj(t, `${what}.tags[${i}]`));
+  return o as unknown as EndpointService;
+}
+
+export function decodeListServices(v: unknown): ListServicesResponse {
+  const o = obj(v, 'list services');
+  const items = arr(o['endpoint_services'], 'list services.endpoint_services', true).map((s, i) =>
+    decodeEndpointService(s, `endpoint_services[${i}]`),
+  );
+  return { ...o, endpoint_services: items, total_count: count(o, 'list services', items.length) };
+}
+
+export function decodeRename(v: unknown): RenameServiceResponse {
+  const o = obj(v, 'rename');
+  return { endpoint_service_name: reqString(o, 'endpoint_service_name', 'rename') };
+}
+
+function decodePermission(v: unknown, what: string): Permission {
+  const o = obj(v, what);
+  reqString(o, 'permission', what);
+  optType(o, 'id', 'string', what);
+  return o as unknown as Permission;
+}
+
+export function decodeListPermissions(v: unknown): ListPermissionsResponse {
+  const o = obj(v, 'list permissions');
+  const items = arr(o['permissions'], 'list permissions.permissions', true).map((p, i) =>
+    decodePermission(p, `permissions[${i}]`),
+  );
+  return { permissions: items, total_count: count(o, 'list permissions', items.length) };
+}
+
+export function decodePermissionAction(v: unknown): PermissionActionResponse {
+  if (v === undefined) return { permissions: [] };
+  const o = obj(v, 'permission action');
+  const items = arr(o['permissions'], 'permission action.permissions', true);
+  return {
+    permissions: items.map((p, i) => {
+      if (typeof p === 'string') return p;
+      // Tolerate the object form of the list API.
+      return decodePermission(p, `permissions[${i}]`).permission;
+    }),
+  };
+}
+
+function decodeConnection(v: unknown, what: string): Connection {
+  const o = obj(v, what);
+  reqString(o, 'id', what);
+  optType(o, 'status', 'string', what);
+  return o as unknown as Connection;
+}
+
+export function decodeListConnections(v: unknown): ListConnectionsResponse {
+  const o = obj(v, 'list connections');
+  const items = arr(o['connections'], 'list connections.connections', true).map((c, i) =>
+    decodeConnection(c, `connections[${i}]`),
+  );
+  return { connections: items, total_count: count(o, 'list connections', items.length) };
+}
+
+export function decodeConnectionAction(v: unknown): Connection[] {
+  if (v === undefined) return [];
+  const o = obj(v, 'connection action');
+  return arr(o['connections'], 'connection action.connections', true).map((c, i) =>
+    decodeConnection(c, `connections[${i}]`),
+  );
+}
+
+function decodeResourceInstance(v: unknown, what: string): ResourceInstance {
+  const o = obj(v, what);
+  reqString(o, 'resource_id', what);
+  optType(o, 'resource_name', 'string', what);
+  return o as unknown as ResourceInstance;
+}
+
+export function decodeResourceInstances(v: unknown): ResourceInstancesResponse {
+  const o = obj(v, 'resource instances');
+  const items = arr(o['resources'], 'resource instances.resources', true).map((r, i) =>
+    decodeResourceInstance(r, `resources[${i}]`),
+  );
+  return { resources: items, total_count: count(o, 'resource instances', items.length) };
+}
+
+export function decodeQuotas(v: unknown): QuotasResponse {
+  const o = obj(v, 'quotas');
+  const q = obj(o['quotas'], 'quotas.quotas');
+  const resources = arr(q['resources'], 'quotas.resources', true).map((r, i) => {
+    const ro = obj(r, `quotas.resources[${i}]`);
+    const type = reqString(ro, 'type', `quotas.resources[${i}]`);
+    const num = (k: string): number => {
+      const n = ro[k];
+      if (typeof n !== 'number') throw new DecodeError(`quotas.resources[${i}].${k}: expected a number`);
+      return n;
+    };
+    return { type, used: num('used'), quota: num('quota') };
+  });
+  return { quotas: { resources } };
+}
+
+export function decodeDescribe(v: unknown): DescribeServiceResponse {
+  const o = obj(v, 'describe');
+  reqString(o, 'id', 'describe');
+  optType(o, 'service_name', 'string', 'describe');
+  return o as unknown as DescribeServiceResponse;
+}

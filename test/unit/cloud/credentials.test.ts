@@ -1,0 +1,69 @@
+import { describe, it, expect } from 'vitest';
+import {
+  credentialsFromEnv,
+  credentialsFromValues,
+  endpointForRegion,
+} from '../../../src/cloud/credentials.js';
+
+const env = {
+  HUAWEICLOUD_SDK_AK: 'AK',
+  HUAWEICLOUD_SDK_SK: 'SK',
+  HUAWEICLOUD_SDK_PROJECT_ID: 'proj',
+  HUAWEICLOUD_REGION: 'cn-north-4',
+};
+
+describe('endpointForRegion', () => {
+  it('uses .com, and .eu only for regions starting with eu-west-1', () => {
+    expect(endpointForRegion('cn-north-4')).toBe('https://vpcep.cn-north-4.myhuaweicloud.com');
+    expect(endpointForRegion('eu-west-101')).toBe('https://vpcep.eu-west-101.myhuaweicloud.eu');
+    expect(endpointForRegion('eu-west-0')).toBe('https://vpcep.eu-west-0.myhuaweicloud.com');
+    expect(() => endpointForRegion('')).toThrow(/invalid region/);
+    expect(() => endpointForRegion('a.b')).toThrow(/invalid region/);
+  });
+});
+
+describe('credentialsFromEnv', () => {
+  it('reads AK/SK/project/region and derives the endpoint', () => {
+    expect(credentialsFromEnv(env)).toEqual({
+      credentials: { accessKey: 'AK', secretKey: 'SK' },
+      target: {
+        endpoint: 'https://vpcep.cn-north-4.myhuaweicloud.com',
+        projectId: 'proj',
+        region: 'cn-north-4',
+      },
+    });
+  });
+
+  it('carries the security token and honours VPCEP_ENDPOINT (trailing slash dropped)', () => {
+    const r = credentialsFromEnv({
+      ...env,
+      HUAWEICLOUD_SDK_SECURITY_TOKEN: 'tok',
+      HUAWEICLOUD_REGION: undefined,
+      VPCEP_ENDPOINT: 'http://127.0.0.1:8443/',
+    });
+    expect(r.credentials.securityToken).toBe('tok');
+    expect(r.target).toEqual({ endpoint: 'http://127.0.0.1:8443', projectId: 'proj' });
+  });
+
+  it.each(['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_SDK_PROJECT_ID', 'HUAWEICLOUD_REGION'])(
+    'names the missing variable %s',
+    (name) => {
+      expect(() => credentialsFromEnv({ ...env, [name]: '  ' })).toThrow(name);
+    },
+  );
+
+  it('rejects a malformed endpoint override', () => {
+    expect(() => credentialsFromEnv({ ...env, VPCEP_ENDPOINT: 'ftp://x' })).toThrow(/scheme/);
+  });
+
+  it('accepts values gathered elsewhere (e.g. a Secret)', () => {
+    const r = credentialsFromValues({
+      accessKey: 'a',
+      secretKey: 's',
+      projectId: 'p',
+      region: 'eu-west-101',
+    });
+    expect(r.target.endpoint).toBe('https://vpcep.eu-west-101.myhuaweicloud.eu');
+    expect(() => credentialsFromValues({ accessKey: 'a', projectId: 'p', region: 'r' })).toThrow(/secretKey/);
+  });
+});
