@@ -86,13 +86,18 @@ describe('the local control plane behaves as Kubernetes promises', () => {
   });
 
   it('garbage-collects an object whose owner is deleted (kube-controller-manager runs)', async () => {
-    const owner = await k.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'owner' } } });
+    const owner = await k.core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'owner' } },
+    });
     await k.core.createNamespacedConfigMap({
       namespace: ns,
       body: {
         metadata: {
           name: 'owned',
-          ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid! }],
+          ownerReferences: [
+            { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid! },
+          ],
         },
       },
     });

@@ -34,9 +34,13 @@ export function testKube(): TestKube {
     kubeconfig,
     async kubectl(...args) {
       try {
-        const { stdout } = await execFileP(path.join(toolsBin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], {
-          encoding: 'utf8',
-        });
+        const { stdout } = await execFileP(
+          path.join(toolsBin, 'kubectl'),
+          ['--kubeconfig', kubeconfig, ...args],
+          {
+            encoding: 'utf8',
+          },
+        );
         return stdout;
       } catch (e) {
         const err = e as { stderr?: string; message: string };
@@ -67,7 +71,8 @@ export async function eventually<T>(
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -1,0 +1,170 @@
+/**
+ * `vpcep-operator` configuration: flags (controller-runtime's names, so operators feel at home) and the
+ * environment, validated once at startup with errors that say which flag or variable is wrong.
+ */
+import { parseArgs } from 'node:util';
+import type { CredentialValues } from '../cloud/credentials.js';
+import { ENV } from '../cloud/credentials.js';
+import { parseDuration } from '../controller/timing.js';
+
+export interface OperatorConfig {
+  kubeconfig?: string;
+  namespaces: string[];
+  leaderElect: boolean;
+  leaderElectionNamespace?: string;
+  leaderElectionId: string;
+  metricsAddress: string;
+  healthAddress: string;
+  maxConcurrentReconciles: number;
+  cloudQps: number;
+  cloudBurst: number;
+  resyncMs: number;
+  gracefulShutdownMs: number;
+  logLevel: string;
+  /** Operator-wide default credentials (may be partial: resources can bring their own Secret). */
+  defaults: CredentialValues;
+  endpointOverride?: string;
+}
+
+/** The result of parsing: run with a config, or print text and exit with a code. */
+export type ParsedCommand =
+  { kind: 'run'; config: OperatorConfig } | { kind: 'print'; text: string; exitCode: number };
+
+export const USAGE = `Usage: vpcep-operator [flags]
+
+Manages Huawei Cloud VPC Endpoint services declared as VpcEndpointService resources.
+
+Flags:
+  --kubeconfig PATH                  kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)
+  --namespaces NS[,NS...]            namespaces to watch (default: all)
+  --leader-elect                     elect a leader through a Lease before reconciling (default: false)
+  --leader-election-namespace NS     namespace of the Lease (default: the pod's, else "default")
+  --leader-election-id NAME          name of the Lease (default: vpcep-operator-leader)
+  --metrics-bind-address ADDR        /metrics address, "0" disables (default: ":8080")
+  --health-probe-bind-address ADDR   /healthz and /readyz address, "0" disables (default: ":8081")
+  --max-concurrent-reconciles N      parallel reconciles (default: 4)
+  --cloud-qps N                      VPCEP calls per second per access key (default: 10)
+  --cloud-burst N                    VPCEP call burst per access key (default: 20)
+  --resync-period DURATION           steady-state drift check period, e.g. 10m (default: 10m)
+  --graceful-shutdown-timeout DUR    time for in-flight reconciles on SIGTERM (default: 30s)
+  --log-level LEVEL                  trace, debug, info, warn, error (default: info)
+  --version                          print the version and exit
+  --help                             print this help and exit
+
+Environment:
+  ${ENV.accessKey}, ${ENV.secretKey}, ${ENV.securityToken}   default credentials
+  ${ENV.projectId}, ${ENV.region}                            default project and region
+  ${ENV.endpoint}                                            VPCEP endpoint override (e.g. the simulator)
+  POD_NAMESPACE, POD_NAME                                    set by the Helm chart (downward API)
+`;
+
+class ConfigError extends Error {}
+
+function positiveInt(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`--${flag} must be a positive integer (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+function positiveNumber(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ConfigError(`--${flag} must be a positive number (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+function duration(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const ms = parseDuration(v);
+  if (ms === undefined)
+    throw new ConfigError(`--${flag} must be a duration such as 30s, 10m or 1h (got ${JSON.stringify(v)})`);
+  return ms;
+}
+
+function address(flag: string, v: string | undefined, dflt: string): string {
+  const a = v ?? dflt;
+  if (a === '0' || /^([\w.-]*|\[[0-9a-fA-F:]+\]):\d{1,5}$/.test(a)) return a;
+  throw new ConfigError(`--${flag} must be HOST:PORT, :PORT or 0 (got ${JSON.stringify(a)})`);
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** Parses argv (without node and script) and the environment. Never exits; the caller prints and exits. */
+export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: string): ParsedCommand {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        kubeconfig: { type: 'string' },
+        namespaces: { type: 'string' },
+        'leader-elect': { type: 'boolean' },
+        'leader-election-namespace': { type: 'string' },
+        'leader-election-id': { type: 'string' },
+        'metrics-bind-address': { type: 'string' },
+        'health-probe-bind-address': { type: 'string' },
+        'max-concurrent-reconciles': { type: 'string' },
+        'cloud-qps': { type: 'string' },
+        'cloud-burst': { type: 'string' },
+        'resync-period': { type: 'string' },
+        'graceful-shutdown-timeout': { type: 'string' },
+        'log-level': { type: 'string' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    return { kind: 'print', text: `vpcep-operator: ${(e as Error).message}\n\n${USAGE}`, exitCode: 2 };
+  }
+  if (values.help) return { kind: 'print', text: USAGE, exitCode: 0 };
+  if (values.version) return { kind: 'print', text: `vpcep-operator ${version}\n`, exitCode: 0 };
+  const s = (k: string): string | undefined =>
+    typeof values[k] === 'string' ? (values[k] as string) : undefined;
+  try {
+    const logLevel = s('log-level') ?? 'info';
+    if (!LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LEVELS.join(', ')}`);
+    const namespaces = (s('namespaces') ?? '')
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean);
+    for (const n of namespaces)
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n))
+        throw new ConfigError(`--namespaces: ${JSON.stringify(n)} is not a namespace name`);
+    const nonEmpty = (k: string): string | undefined => (env[k]?.trim() ? env[k]?.trim() : undefined);
+    const defaults: CredentialValues = {};
+    for (const [field, name] of Object.entries(ENV) as Array<[keyof typeof ENV, string]>) {
+      const v = nonEmpty(name);
+      if (v !== undefined && field !== 'endpoint') defaults[field] = v;
+    }
+    const kubeconfig = s('kubeconfig');
+    const lens = s('leader-election-namespace') ?? nonEmpty('POD_NAMESPACE');
+    const endpointOverride = nonEmpty(ENV.endpoint);
+    const config: OperatorConfig = {
+      namespaces,
+      leaderElect: values['leader-elect'] === true,
+      leaderElectionId: s('leader-election-id') ?? 'vpcep-operator-leader',
+      metricsAddress: address('metrics-bind-address', s('metrics-bind-address'), ':8080'),
+      healthAddress: address('health-probe-bind-address', s('health-probe-bind-address'), ':8081'),
+      maxConcurrentReconciles: positiveInt('max-concurrent-reconciles', s('max-concurrent-reconciles'), 4),
+      cloudQps: positiveNumber('cloud-qps', s('cloud-qps'), 10),
+      cloudBurst: positiveInt('cloud-burst', s('cloud-burst'), 20),
+      resyncMs: duration('resync-period', s('resync-period'), 10 * 60_000),
+      gracefulShutdownMs: duration('graceful-shutdown-timeout', s('graceful-shutdown-timeout'), 30_000),
+      logLevel,
+      defaults,
+      ...(kubeconfig ? { kubeconfig } : {}),
+      ...(lens ? { leaderElectionNamespace: lens } : {}),
+      ...(endpointOverride ? { endpointOverride } : {}),
+    };
+    return { kind: 'run', config };
+  } catch (e) {
+    if (e instanceof ConfigError)
+      return { kind: 'print', text: `vpcep-operator: ${e.message}\n`, exitCode: 2 };
+    throw e;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Prometheus metrics of cloud calls, fed by the cloud client's per-attempt hook (the client imports no
+ * metrics library): `vpcep_cloud_requests_total{operation,code}` and
+ * `vpcep_cloud_request_duration_seconds{operation}`.
+ */
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { CallEvent } from '../cloud/client.js';
+
+/** Returns the `onCall` hook that records each attempt in `registry`. */
+export function cloudCallMetrics(registry: Registry): (e: CallEvent) => void {
+  const total = new Counter({
+    name: 'vpcep_cloud_requests_total',
+    help: 'VPCEP API attempts by operation and result code ("ok" on success)',
+    labelNames: ['operation', 'code'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'vpcep_cloud_request_duration_seconds',
+    help: 'Duration of VPCEP API attempts',
+    labelNames: ['operation'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  return (e) => {
+    total.inc({
+      operation: e.operation,
+      code: e.outcome === 'ok' ? 'ok' : (e.code ?? `http_${e.httpStatus ?? 'none'}`),
+    });
+    duration.observe({ operation: e.operation }, e.durationMs / 1000);
+  };
+}

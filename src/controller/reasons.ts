@@ -1,0 +1,80 @@
+/**
+ * What a cloud error means for the resource: the condition reason a user reads, whether waiting can fix
+ * it (retryable) or the spec, quota or credentials must change (terminal), and the message, which always
+ * carries the cloud's code and request id so a support ticket can quote them.
+ */
+import { CloudError, isCode } from '../cloud/errors.js';
+
+/** Condition reasons the operator uses; CamelCase as metav1.Condition requires. */
+export const Reason = {
+  Available: 'Available',
+  Creating: 'Creating',
+  Updating: 'Updating',
+  Deleting: 'Deleting',
+  CreateFailed: 'CreateFailed',
+  PortConflict: 'PortConflict',
+  QuotaExceeded: 'QuotaExceeded',
+  InvalidSpec: 'InvalidSpec',
+  AuthFailed: 'AuthFailed',
+  CredentialsMissing: 'CredentialsMissing',
+  DeleteBlocked: 'DeleteBlocked',
+  AdoptionConflict: 'AdoptionConflict',
+  NotFound: 'NotFound',
+  Paused: 'Paused',
+  Observing: 'Observing',
+  ReconcileSuccess: 'ReconcileSuccess',
+  ReconcileError: 'ReconcileError',
+  OutcomeUnknown: 'CreateOutcomeUnknown',
+} as const;
+export type ReasonName = (typeof Reason)[keyof typeof Reason];
+
+/** Reasons after which nothing happens until the spec (generation) changes or a slow recheck fires. */
+export const TERMINAL_REASONS: ReadonlySet<string> = new Set([
+  Reason.CreateFailed,
+  Reason.PortConflict,
+  Reason.QuotaExceeded,
+  Reason.InvalidSpec,
+  Reason.AuthFailed,
+  Reason.CredentialsMissing,
+  Reason.AdoptionConflict,
+]);
+
+/** The verdict on one cloud error. */
+export interface ErrorVerdict {
+  reason: ReasonName;
+  /** Terminal: stop until the generation changes (or `recheckMs` passes, when set). */
+  terminal: boolean;
+  /** For terminal states a change outside the spec can fix (quota, credentials): when to look again. */
+  recheckMs?: number;
+  message: string;
+}
+
+/** `EndPoint.3044: Port mapping conflict (request id abc)`: the form every condition message uses. */
+export function describeCloudError(err: CloudError): string {
+  const code = err.code ? `${err.code}: ` : '';
+  const rid = err.requestId ? ` (request id ${err.requestId})` : '';
+  return `${err.operation} failed: ${code}${err.message}${rid}`;
+}
+
+const PORT_CODES = ['EndPoint.3044', 'EndPoint.3074', 'EndPoint.3056', 'EndPoint.3042', 'EndPoint.3008'];
+
+/**
+ * Classifies a cloud error for the condition and the queue. `auth` errors name the credential source
+ * (`source`), never the secret; terminal parameter errors become `InvalidSpec`; port-mapping and
+ * backend conflicts `PortConflict`; `Endpoint.1018` `QuotaExceeded` (rechecked slowly).
+ */
+export function verdictFor(err: CloudError, source: string): ErrorVerdict {
+  const message = describeCloudError(err);
+  if (err.kind === 'auth')
+    return {
+      reason: Reason.AuthFailed,
+      terminal: true,
+      recheckMs: 5 * 60_000,
+      message: `${message}; check the credentials from ${source}`,
+    };
+  if (isCode(err, 'Endpoint.1018'))
+    return { reason: Reason.QuotaExceeded, terminal: true, recheckMs: 5 * 60_000, message };
+  if (PORT_CODES.some((c) => isCode(err, c))) return { reason: Reason.PortConflict, terminal: true, message };
+  if (err.kind === 'terminal') return { reason: Reason.InvalidSpec, terminal: true, message };
+  return { reason: Reason.ReconcileError, terminal: false, message };
+}

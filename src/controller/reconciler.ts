@@ -1,0 +1,701 @@
+/**
+ * The VpcEndpointService reconciler: one pass reads the resource and the cloud as they are now (never the
+ * event that woke it) and takes the next step. The state machine, in order:
+ *
+ *   paused                      -> no cloud calls; Synced=False Paused
+ *   being deleted               -> CRD deleted: abandon | Retain/observe: release | Delete: DELETE, poll to 404
+ *   no finalizer                -> add it (before anything can be created)
+ *   terminal for this generation-> nothing (until the spec changes, or a slow recheck for quota/credentials)
+ *   find the cloud service      -> status.id | adoption annotation | ownership-tag lookup | create (tagged)
+ *   creating / deleting         -> poll on an adaptive cadence
+ *   failed                      -> Ready=False CreateFailed; a new generation deletes it and creates anew
+ *   available                   -> one PUT for mutable drift, tag diff, Ready=True, resync later
+ *
+ * Guarantees: never two cloud services for one resource (the finalizer precedes any create; a create
+ * is preceded by a lookup by the ownership tag, whose value is the resource's UID; `status.id` is
+ * written right after a create returns, and an unknown create outcome is resolved by the tag lookup);
+ * no status write when nothing changed; no cloud call when a Ready resource was synced less than a
+ * resync period ago, so steady state costs one GET per resource per period.
+ */
+import {
+  ANNOTATION_MANAGEMENT_POLICY,
+  ANNOTATION_PAUSED,
+  ANNOTATION_RESYNC_PERIOD,
+  ANNOTATION_SERVICE_ID,
+  ConditionType,
+  FINALIZER,
+  MANAGEMENT_POLICY_OBSERVE,
+  OWNERSHIP_TAG_KEY,
+} from '../api/constants.js';
+import { getCondition } from '../api/conditions.js';
+import { diffMutable, diffTags, toCreateRequest, toStatusFields, toUpdateRequest } from '../api/mapping.js';
+import type { VpcEndpointService } from '../api/types.js';
+import type { VpcepClient } from '../cloud/client.js';
+import { CloudError, isCloudError } from '../cloud/errors.js';
+import type { EndpointService } from '../cloud/wire.js';
+import type { Clock } from '../runtime/clock.js';
+import {
+  TerminalError,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Request,
+} from '../runtime/reconcile.js';
+import { CredentialsError, type CredentialResolver } from './credentials.js';
+import { describeCloudError, Reason, TERMINAL_REASONS, verdictFor } from './reasons.js';
+import type { ResourceOps } from './resource-ops.js';
+import { StatusDraft } from './status-draft.js';
+import {
+  CREATE_GRACE_MS,
+  CREDENTIALS_RECHECK_MS,
+  DEFAULT_RESYNC_MS,
+  DELETE_BLOCKED_RECHECK_MS,
+  jitter,
+  parseCloudTime,
+  parseDuration,
+  pollDelay,
+  UNKNOWN_OUTCOME_RECHECK_MS,
+} from './timing.js';
+
+/** Operator annotation: when the last create was sent (ISO time); guards against a lagging tag index. */
+export const ANNOTATION_CREATE_REQUESTED_AT = 'vpcep.huaweicloud.io/create-requested-at';
+
+export interface ReconcilerOptions {
+  ops: ResourceOps;
+  credentials: Pick<CredentialResolver, 'resolve'>;
+  clock: Clock;
+  /** Steady-state resync period (±10 % jitter); per-resource annotation overrides it. */
+  resyncMs?: number;
+  random?: () => number;
+}
+
+/** What this process remembers per resource UID between passes (lost on restart, by design harmless). */
+interface Memo {
+  /** When the cloud was last fully observed in sync (steady-state gate). */
+  syncedAt?: number;
+  /** Generation that sync was for. */
+  syncedGeneration?: number;
+  /** When a terminal verdict was last reached (slow recheck gate). */
+  terminalAt?: number;
+  /** When this process sent the DELETE. */
+  deleteSentAt?: number;
+}
+
+type Client = VpcepClient;
+
+/** The reconciler; `reconcile` is the runtime's `Reconciler`. */
+export class VpcEndpointServiceReconciler {
+  private readonly memo = new Map<string, Memo>();
+  private readonly resyncMs: number;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: ReconcilerOptions) {
+    this.resyncMs = opts.resyncMs ?? DEFAULT_RESYNC_MS;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** One level-based pass for `req`. Throws retryable errors (rate-limited requeue) or TerminalError. */
+  readonly reconcile = async (req: Request, ctx: ReconcileContext): Promise<ReconcileResult> => {
+    const { ops } = this.opts;
+    const cr = await ops.get(req.namespace, req.name);
+    if (!cr) {
+      this.forgetAll(req);
+      return undefined;
+    }
+    const uid = cr.metadata.uid ?? '';
+    const memo = this.memoFor(uid);
+    const draft = new StatusDraft(cr, this.opts.clock);
+    const annotations = cr.metadata.annotations ?? {};
+    const observeOnly = annotations[ANNOTATION_MANAGEMENT_POLICY] === MANAGEMENT_POLICY_OBSERVE;
+    const paused = annotations[ANNOTATION_PAUSED] === 'true';
+    const log = ctx.log;
+
+    if (cr.metadata.deletionTimestamp) return this.finalize(cr, draft, memo, observeOnly, paused, ctx);
+
+    if (paused) {
+      draft.condition(
+        ConditionType.Synced,
+        'False',
+        Reason.Paused,
+        `reconciliation is paused by the annotation ${ANNOTATION_PAUSED}; remove it to resume`,
+      );
+      await this.commit(cr, draft);
+      return undefined;
+    }
+
+    if (!observeOnly && !(cr.metadata.finalizers ?? []).includes(FINALIZER)) {
+      await ops.addFinalizer(cr);
+      log.info({ decision: 'finalizer-added' }, 'finalizer added');
+    }
+
+    // Gates that keep the cloud quiet: a terminal verdict for this generation, and a recent sync.
+    const gate = this.gate(cr, memo);
+    if (gate !== 'proceed') {
+      log.debug({ decision: 'gated', gate }, 'no cloud call needed');
+      return gate;
+    }
+
+    let resolved: { client: Client; source: string };
+    try {
+      resolved = await this.opts.credentials.resolve(cr);
+    } catch (e) {
+      if (e instanceof CredentialsError && !e.transient) {
+        draft.condition(ConditionType.Ready, 'False', Reason.CredentialsMissing, e.message);
+        draft.condition(ConditionType.Synced, 'False', Reason.CredentialsMissing, e.message);
+        draft.observed();
+        await this.commit(cr, draft);
+        memo.terminalAt = this.opts.clock.now();
+        log.warn({ decision: 'credentials-missing', source: e.source }, e.message);
+        return { requeueAfterMs: CREDENTIALS_RECHECK_MS };
+      }
+      throw e;
+    }
+
+    try {
+      let svc = await this.locate(cr, draft, resolved.client, observeOnly, ctx);
+      if (!svc) {
+        if (observeOnly) {
+          const msg =
+            'no cloud endpoint service to observe: set the annotation ' +
+            `${ANNOTATION_SERVICE_ID} to an existing service id`;
+          draft.condition(ConditionType.Ready, 'False', Reason.NotFound, msg);
+          draft.condition(ConditionType.Synced, 'False', Reason.NotFound, msg);
+          draft.observed();
+          await this.commit(cr, draft);
+          return { requeueAfterMs: this.resyncFor(cr) };
+        }
+        const wait = this.createGuard(cr);
+        if (wait > 0) {
+          log.info(
+            { decision: 'await-tag-index', waitMs: wait },
+            'a recent create is not visible yet; looking again before creating',
+          );
+          return { requeueAfterMs: Math.min(wait, 2_000) };
+        }
+        svc = await this.create(cr, draft, resolved.client, ctx);
+      }
+      return await this.converge(cr, draft, memo, resolved.client, svc, observeOnly, ctx);
+    } catch (e) {
+      return this.fail(cr, draft, memo, e, resolved.source, ctx);
+    }
+  };
+
+  // ---- finding the cloud service ------------------------------------------------------------------
+
+  /**
+   * The cloud service this resource owns, or undefined when there is none (so one may be created).
+   * Order: `status.id`; the adoption annotation; a lookup by the ownership tag. Writes `status.id` as
+   * soon as the service is known.
+   */
+  private async locate(
+    cr: VpcEndpointService,
+    draft: StatusDraft,
+    client: Client,
+    observeOnly: boolean,
+    ctx: ReconcileContext,
+  ): Promise<EndpointService | undefined> {
+    const { ops } = this.opts;
+    const knownId = cr.status?.id;
+    if (knownId) {
+      const svc = await getOrUndefined(client, knownId);
+      if (svc) return svc;
+      // Gone behind our back (or not yet readable right after the create).
+      if (this.withinCreateGrace(cr))
+        throw new CloudError({
+          kind: 'retryable',
+          operation: 'get',
+          message: `service ${knownId} not readable yet after its create`,
+        });
+      await ops.event(cr, {
+        type: 'Warning',
+        reason: 'ServiceVanished',
+        action: 'Observe',
+        note: `cloud endpoint service ${knownId} no longer exists${observeOnly ? '' : '; creating it again'}`,
+      });
+      ctx.log.warn({ decision: 'vanished', serviceId: knownId }, 'cloud service vanished');
+      draft.clearCloud();
+      await this.commit(cr, draft);
+      if (observeOnly) return undefined;
+      this.recreating.add(cr.metadata.uid ?? '');
+    }
+    const adoptId = cr.metadata.annotations?.[ANNOTATION_SERVICE_ID];
+    if (adoptId && !knownId) {
+      const svc = await getOrUndefined(client, adoptId);
+      if (!svc)
+        throw new CloudError({
+          kind: 'terminal',
+          operation: 'adopt',
+          code: 'EndPoint.0005',
+          message: `the service ${adoptId} named by ${ANNOTATION_SERVICE_ID} does not exist`,
+        });
+      const owner = svc.tags?.find((t) => t.key === OWNERSHIP_TAG_KEY)?.value;
+      if (owner && owner !== cr.metadata.uid) {
+        throw new AdoptionConflict(
+          `service ${adoptId} is owned by another resource (UID ${owner}); refusing to adopt it`,
+        );
+      }
+      draft.setCloud(toStatusFields(svc));
+      await this.commit(cr, draft);
+      if (!observeOnly && !owner)
+        await client.tagAction(svc.id, 'create', [{ key: OWNERSHIP_TAG_KEY, value: cr.metadata.uid ?? '' }]);
+      await ops.event(cr, {
+        type: 'Normal',
+        reason: 'Adopted',
+        action: 'Adopt',
+        note: `adopted existing cloud endpoint service ${svc.id}${observeOnly ? ' (observe only)' : ''}`,
+      });
+      ctx.log.info({ decision: 'adopted', serviceId: svc.id, observeOnly }, 'adopted by id');
+      return svc;
+    }
+    if (adoptId) return undefined;
+    const found = await client.queryByTags({
+      tags: [{ key: OWNERSHIP_TAG_KEY, values: [cr.metadata.uid ?? ''] }],
+    });
+    if (found.length === 0) return undefined;
+    const ids = found.map((r) => r.resource_id).sort();
+    if (ids.length > 1) {
+      await ops.event(cr, {
+        type: 'Warning',
+        reason: 'DuplicateServices',
+        action: 'Observe',
+        note: `several cloud services carry this resource's ownership tag: ${ids.join(', ')}; managing ${ids[0]}, leaving the others untouched`,
+      });
+    }
+    const svc = await getOrUndefined(client, ids[0] ?? '');
+    if (!svc) return undefined;
+    draft.setCloud(toStatusFields(svc));
+    await this.commit(cr, draft);
+    await ops.event(cr, {
+      type: 'Normal',
+      reason: 'Adopted',
+      action: 'Adopt',
+      note: `found cloud endpoint service ${svc.id} by its ownership tag (an earlier create's response was lost)`,
+    });
+    ctx.log.info(
+      { decision: 'found-by-tag', serviceId: svc.id },
+      'resolved an earlier create by its ownership tag',
+    );
+    return svc;
+  }
+
+  private readonly recreating = new Set<string>();
+
+  /** Milliseconds to wait before creating, while a create sent moments ago may still surface by tag. */
+  private createGuard(cr: VpcEndpointService): number {
+    const at = Date.parse(cr.metadata.annotations?.[ANNOTATION_CREATE_REQUESTED_AT] ?? '');
+    if (Number.isNaN(at) || cr.status?.id) return 0;
+    const age = this.opts.clock.now() - at;
+    return age >= 0 && age < CREATE_GRACE_MS ? CREATE_GRACE_MS - age : 0;
+  }
+
+  private withinCreateGrace(cr: VpcEndpointService): boolean {
+    const at = Date.parse(cr.metadata.annotations?.[ANNOTATION_CREATE_REQUESTED_AT] ?? '');
+    const age = this.opts.clock.now() - at;
+    return !Number.isNaN(at) && age >= 0 && age < CREATE_GRACE_MS;
+  }
+
+  /** Marks the create, sends it once, and writes `status.id` before anything else. */
+  private async create(
+    cr: VpcEndpointService,
+    draft: StatusDraft,
+    client: Client,
+    ctx: ReconcileContext,
+  ): Promise<EndpointService> {
+    const { ops } = this.opts;
+    await ops.setAnnotations(cr, {
+      [ANNOTATION_CREATE_REQUESTED_AT]: new Date(this.opts.clock.now()).toISOString(),
+    });
+    const svc = await client.createService(toCreateRequest(cr.spec, cr.metadata.uid ?? ''));
+    draft.setCloud(toStatusFields(svc));
+    draft.condition(
+      ConditionType.Ready,
+      'False',
+      Reason.Creating,
+      'the cloud is creating the endpoint service',
+    );
+    await this.commit(cr, draft);
+    const uid = cr.metadata.uid ?? '';
+    const again = this.recreating.delete(uid);
+    await ops.event(cr, {
+      type: 'Normal',
+      reason: again ? 'Recreated' : 'Created',
+      action: 'Create',
+      note: `${again ? 're-created' : 'created'} cloud endpoint service ${svc.id}`,
+    });
+    ctx.log.info(
+      { decision: again ? 'recreated' : 'created', serviceId: svc.id },
+      'created the cloud endpoint service',
+    );
+    return svc;
+  }
+
+  // ---- converging ---------------------------------------------------------------------------------
+
+  private async converge(
+    cr: VpcEndpointService,
+    draft: StatusDraft,
+    memo: Memo,
+    client: Client,
+    svc: EndpointService,
+    observeOnly: boolean,
+    ctx: ReconcileContext,
+  ): Promise<ReconcileResult> {
+    const { ops, clock } = this.opts;
+    draft.setCloud(toStatusFields(svc));
+    const status = svc.status ?? '';
+    if (status === 'creating' || status === 'deleting') {
+      const reason = status === 'creating' ? Reason.Creating : Reason.Deleting;
+      const msg =
+        status === 'creating'
+          ? 'the cloud is creating the endpoint service'
+          : 'the endpoint service is being deleted outside the operator';
+      draft.condition(ConditionType.Ready, 'False', reason, msg);
+      draft.condition(ConditionType.Synced, 'True', Reason.ReconcileSuccess, '');
+      await this.commit(cr, draft);
+      const started = parseCloudTime(status === 'creating' ? svc.created_at : svc.updated_at) ?? clock.now();
+      return { requeueAfterMs: pollDelay(clock.now() - started) };
+    }
+    if (status === 'failed') {
+      const prior = getCondition(cr.status?.conditions, ConditionType.Ready);
+      const generation = cr.metadata.generation ?? 0;
+      if (
+        !observeOnly &&
+        prior?.reason === Reason.CreateFailed &&
+        (prior.observedGeneration ?? 0) < generation
+      ) {
+        // The spec changed since the failure: replace the failed service.
+        await deleteIgnoringNotFound(client, svc.id);
+        draft.clearCloud();
+        draft.condition(
+          ConditionType.Ready,
+          'False',
+          Reason.Creating,
+          `deleting failed service ${svc.id} to create it again with the new spec`,
+        );
+        await this.commit(cr, draft);
+        this.recreating.add(cr.metadata.uid ?? '');
+        await ops.event(cr, {
+          type: 'Normal',
+          reason: 'Deleted',
+          action: 'Delete',
+          note: `deleted failed cloud endpoint service ${svc.id}; creating it again with the new spec`,
+        });
+        return { requeueAfterMs: UNKNOWN_OUTCOME_RECHECK_MS };
+      }
+      const detail =
+        (svc.error ?? []).map((e) => `${e.error_code}: ${e.error_message}`).join('; ') || 'no error detail';
+      const msg = `the cloud failed to create endpoint service ${svc.id}: ${detail}`;
+      draft.condition(ConditionType.Ready, 'False', Reason.CreateFailed, msg);
+      draft.condition(ConditionType.Synced, 'False', Reason.CreateFailed, msg);
+      draft.observed();
+      const changed = await this.commit(cr, draft);
+      if (changed)
+        await ops.event(cr, { type: 'Warning', reason: 'CreateFailed', action: 'Create', note: msg });
+      memo.terminalAt = clock.now();
+      throw new TerminalError(msg);
+    }
+
+    // available (or a status word we do not know: treat it like available, never block on it)
+    const generation = cr.metadata.generation ?? 0;
+    if (!observeOnly) {
+      const fields = diffMutable(cr.spec, svc);
+      const tags = diffTags(cr.spec.tags, svc.tags);
+      const wasInSync =
+        cr.status?.observedGeneration === generation &&
+        getCondition(cr.status?.conditions, ConditionType.Ready)?.status === 'True';
+      const changes: string[] = [];
+      if (fields.length > 0) {
+        draft.condition(ConditionType.Ready, 'False', Reason.Updating, `updating ${fields.join(', ')}`);
+        svc = await client.updateService(svc.id, toUpdateRequest(cr.spec));
+        draft.setCloud(toStatusFields(svc));
+        changes.push(...fields);
+      }
+      if (tags.delete.length > 0) await client.tagAction(svc.id, 'delete', tags.delete);
+      if (tags.create.length > 0) await client.tagAction(svc.id, 'create', tags.create);
+      if (tags.delete.length + tags.create.length > 0) changes.push('tags');
+      if (!svc.tags?.some((t) => t.key === OWNERSHIP_TAG_KEY && t.value === cr.metadata.uid)) {
+        await client.tagAction(svc.id, 'create', [{ key: OWNERSHIP_TAG_KEY, value: cr.metadata.uid ?? '' }]);
+      }
+      if (changes.length > 0) {
+        const drift = wasInSync;
+        await ops.event(cr, {
+          type: drift ? 'Warning' : 'Normal',
+          reason: drift ? 'DriftCorrected' : 'Updated',
+          action: 'Update',
+          note: `${drift ? 'corrected drift in' : 'updated'} ${changes.join(', ')} of cloud endpoint service ${svc.id}`,
+        });
+        ctx.log.info(
+          { decision: drift ? 'drift-corrected' : 'updated', serviceId: svc.id, fields: changes },
+          'updated the cloud endpoint service',
+        );
+      }
+    }
+    draft.condition(
+      ConditionType.Ready,
+      'True',
+      Reason.Available,
+      observeOnly
+        ? 'the endpoint service is available (observed only, never changed)'
+        : 'the endpoint service is available and matches the spec',
+    );
+    draft.condition(
+      ConditionType.Synced,
+      'True',
+      observeOnly ? Reason.Observing : Reason.ReconcileSuccess,
+      '',
+    );
+    draft.observed();
+    await this.commit(cr, draft);
+    memo.syncedAt = clock.now();
+    memo.syncedGeneration = generation;
+    memo.terminalAt = undefined;
+    return { requeueAfterMs: jitter(this.resyncFor(cr), this.random) };
+  }
+
+  // ---- deletion -----------------------------------------------------------------------------------
+
+  private async finalize(
+    cr: VpcEndpointService,
+    draft: StatusDraft,
+    memo: Memo,
+    observeOnly: boolean,
+    paused: boolean,
+    ctx: ReconcileContext,
+  ): Promise<ReconcileResult> {
+    const { ops, clock } = this.opts;
+    if (!(cr.metadata.finalizers ?? []).includes(FINALIZER)) return undefined;
+    const release = async (reason: string, note: string): Promise<ReconcileResult> => {
+      await ops.event(cr, { type: 'Normal', reason, action: 'Delete', note });
+      await ops.removeFinalizer(cr);
+      this.memo.delete(cr.metadata.uid ?? '');
+      ctx.log.info({ decision: reason }, note);
+      return undefined;
+    };
+    if (await ops.crdBeingDeleted())
+      return release(
+        'Abandoned',
+        `the CRD is being deleted: leaving cloud endpoint service ${cr.status?.id ?? '(none)'} in place`,
+      );
+    if (cr.spec.deletionPolicy === 'Retain')
+      return release(
+        'Retained',
+        `deletionPolicy Retain: leaving cloud endpoint service ${cr.status?.id ?? '(none)'} in place`,
+      );
+    if (observeOnly)
+      return release(
+        'Retained',
+        `observe-only: leaving cloud endpoint service ${cr.status?.id ?? '(none)'} in place`,
+      );
+    if (paused) {
+      draft.condition(
+        ConditionType.Synced,
+        'False',
+        Reason.Paused,
+        `deletion waits: reconciliation is paused by the annotation ${ANNOTATION_PAUSED}`,
+      );
+      await this.commit(cr, draft);
+      return undefined;
+    }
+    let client: Client;
+    let source: string;
+    try {
+      ({ client, source } = await this.opts.credentials.resolve(cr));
+    } catch (e) {
+      if (e instanceof CredentialsError && !e.transient) {
+        const msg = `cannot delete the cloud service: ${e.message}`;
+        draft.condition(ConditionType.Synced, 'False', Reason.CredentialsMissing, msg);
+        await this.commit(cr, draft);
+        return { requeueAfterMs: CREDENTIALS_RECHECK_MS };
+      }
+      throw e;
+    }
+    try {
+      let id = cr.status?.id ?? cr.metadata.annotations?.[ANNOTATION_SERVICE_ID];
+      if (!id) {
+        // A create whose response was lost may have left a service: find it by tag before letting go.
+        const found = await client.queryByTags({
+          tags: [{ key: OWNERSHIP_TAG_KEY, values: [cr.metadata.uid ?? ''] }],
+        });
+        id = found.map((r) => r.resource_id).sort()[0];
+        if (!id && this.createGuard(cr) > 0) return { requeueAfterMs: 2_000 };
+      }
+      if (!id) return release('Deleted', 'no cloud endpoint service was created for this resource');
+      const svc = await getOrUndefined(client, id);
+      if (!svc) return release('Deleted', `deleted cloud endpoint service ${id}`);
+      if (svc.status !== 'deleting') {
+        try {
+          await client.deleteService(id);
+        } catch (e) {
+          if (isCloudError(e) && e.kind === 'notFound')
+            return release('Deleted', `deleted cloud endpoint service ${id}`);
+          if (isCloudError(e) && e.kind === 'inUse') {
+            const msg = `${describeCloudError(e)}; reject or remove the connected endpoints, or set deletionPolicy: Retain`;
+            draft.condition(ConditionType.Ready, 'False', Reason.DeleteBlocked, msg);
+            draft.condition(ConditionType.Synced, 'False', Reason.DeleteBlocked, msg);
+            if (await this.commit(cr, draft))
+              await ops.event(cr, { type: 'Warning', reason: 'DeleteBlocked', action: 'Delete', note: msg });
+            return { requeueAfterMs: jitter(DELETE_BLOCKED_RECHECK_MS, this.random) };
+          }
+          throw e;
+        }
+        memo.deleteSentAt = clock.now();
+        ctx.log.info({ decision: 'delete-sent', serviceId: id }, 'DELETE sent');
+      }
+      draft.setCloud({ id, status: 'deleting' });
+      draft.condition(ConditionType.Ready, 'False', Reason.Deleting, `deleting cloud endpoint service ${id}`);
+      draft.condition(ConditionType.Synced, 'True', Reason.ReconcileSuccess, '');
+      await this.commit(cr, draft);
+      return { requeueAfterMs: pollDelay(clock.now() - (memo.deleteSentAt ?? clock.now())) };
+    } catch (e) {
+      return this.fail(cr, draft, memo, e, source, ctx);
+    }
+  }
+
+  // ---- errors -------------------------------------------------------------------------------------
+
+  private async fail(
+    cr: VpcEndpointService,
+    draft: StatusDraft,
+    memo: Memo,
+    e: unknown,
+    source: string,
+    ctx: ReconcileContext,
+  ): Promise<ReconcileResult> {
+    const { ops, clock } = this.opts;
+    if (e instanceof TerminalError) throw e;
+    if (e instanceof AdoptionConflict) {
+      draft.condition(ConditionType.Ready, 'False', Reason.AdoptionConflict, e.message);
+      draft.condition(ConditionType.Synced, 'False', Reason.AdoptionConflict, e.message);
+      draft.observed();
+      if (await this.commit(cr, draft))
+        await ops.event(cr, {
+          type: 'Warning',
+          reason: 'AdoptionConflict',
+          action: 'Adopt',
+          note: e.message,
+        });
+      memo.terminalAt = clock.now();
+      throw new TerminalError(e.message);
+    }
+    if (!isCloudError(e)) throw e;
+    if (e.kind === 'unknownOutcome') {
+      const msg = `${describeCloudError(e)}; looking the service up by its ownership tag before anything else`;
+      draft.condition(ConditionType.Synced, 'False', Reason.OutcomeUnknown, msg);
+      await this.commit(cr, draft);
+      ctx.log.warn({ decision: 'create-outcome-unknown', requestId: e.requestId }, msg);
+      return { requeueAfterMs: UNKNOWN_OUTCOME_RECHECK_MS };
+    }
+    const verdict = verdictFor(e, source);
+    ctx.log.warn(
+      {
+        decision: verdict.terminal ? 'terminal' : 'retry',
+        code: e.code,
+        requestId: e.requestId,
+        operation: e.operation,
+      },
+      verdict.message,
+    );
+    if (verdict.terminal) {
+      draft.condition(ConditionType.Ready, 'False', verdict.reason, verdict.message);
+      draft.condition(ConditionType.Synced, 'False', verdict.reason, verdict.message);
+      draft.observed();
+      if (await this.commit(cr, draft)) {
+        const reason = cr.status?.id ? 'UpdateFailed' : 'CreateFailed';
+        await ops.event(cr, {
+          type: 'Warning',
+          reason,
+          action: cr.status?.id ? 'Update' : 'Create',
+          note: verdict.message,
+        });
+      }
+      memo.terminalAt = clock.now();
+      if (verdict.recheckMs) return { requeueAfterMs: verdict.recheckMs };
+      throw new TerminalError(verdict.message);
+    }
+    draft.condition(ConditionType.Synced, 'False', Reason.ReconcileError, verdict.message);
+    await this.commit(cr, draft);
+    throw e;
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------
+
+  /**
+   * `proceed`, or the result to return without touching the cloud: a terminal verdict already recorded
+   * for this generation (rechecked slowly only for reasons outside the spec), or a sync younger than
+   * the resync period for this generation (the informer's periodic requeue then costs nothing).
+   */
+  private gate(cr: VpcEndpointService, memo: Memo): 'proceed' | ReconcileResult {
+    const now = this.opts.clock.now();
+    const generation = cr.metadata.generation ?? 0;
+    const synced = getCondition(cr.status?.conditions, ConditionType.Synced);
+    if (
+      synced &&
+      synced.status === 'False' &&
+      TERMINAL_REASONS.has(synced.reason) &&
+      synced.observedGeneration === generation
+    ) {
+      const recheck =
+        synced.reason === Reason.QuotaExceeded || synced.reason === Reason.AuthFailed
+          ? 5 * 60_000
+          : synced.reason === Reason.CredentialsMissing
+            ? CREDENTIALS_RECHECK_MS
+            : undefined;
+      if (recheck === undefined) return undefined;
+      const since = memo.terminalAt;
+      if (since !== undefined && now - since < recheck) return { requeueAfterMs: recheck - (now - since) };
+      return 'proceed';
+    }
+    const ready = getCondition(cr.status?.conditions, ConditionType.Ready);
+    if (
+      ready?.status === 'True' &&
+      memo.syncedAt !== undefined &&
+      memo.syncedGeneration === generation &&
+      cr.status?.observedGeneration === generation
+    ) {
+      const period = this.resyncFor(cr);
+      const age = now - memo.syncedAt;
+      if (age >= 0 && age < period * 0.9) return { requeueAfterMs: period - age };
+    }
+    return 'proceed';
+  }
+
+  private resyncFor(cr: VpcEndpointService): number {
+    return parseDuration(cr.metadata.annotations?.[ANNOTATION_RESYNC_PERIOD]) ?? this.resyncMs;
+  }
+
+  private memoFor(uid: string): Memo {
+    let m = this.memo.get(uid);
+    if (!m) {
+      m = {};
+      this.memo.set(uid, m);
+    }
+    return m;
+  }
+
+  private forgetAll(_req: Request): void {
+    // The resource is gone; its UID is unknown here, so memos are dropped when finalizers are removed.
+  }
+
+  private async commit(cr: VpcEndpointService, draft: StatusDraft): Promise<boolean> {
+    return this.opts.ops.writeStatus(cr, draft.build());
+  }
+}
+
+/** The adoption annotation names a service another resource owns. */
+class AdoptionConflict extends Error {}
+
+async function getOrUndefined(client: Client, id: string): Promise<EndpointService | undefined> {
+  try {
+    return await client.getService(id);
+  } catch (e) {
+    if (isCloudError(e) && e.kind === 'notFound') return undefined;
+    throw e;
+  }
+}
+
+async function deleteIgnoringNotFound(client: Client, id: string): Promise<void> {
+  try {
+    await client.deleteService(id);
+  } catch (e) {
+    if (!(isCloudError(e) && e.kind === 'notFound')) throw e;
+  }
+}

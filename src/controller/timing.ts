@@ -1,0 +1,64 @@
+/**
+ * When the reconciler looks at the cloud again: the adaptive poll while a service is `creating` or
+ * `deleting`, the jittered steady-state resync, and the slow rechecks of blocked states.
+ */
+
+/** Floor of the poll interval while the cloud works on a create or delete. */
+export const POLL_FLOOR_MS = 2_000;
+/** Share of the elapsed time added to the floor: the notice delay stays within ~10 % of the wait. */
+export const POLL_GROWTH = 0.1;
+/** Ceiling of the poll interval (a stuck create is still looked at twice a minute). */
+export const POLL_CEILING_MS = 30_000;
+/** Default steady-state resync period. */
+export const DEFAULT_RESYNC_MS = 10 * 60_000;
+/** Recheck of a quota-exceeded create (quota may be raised without a spec change). */
+export const QUOTA_RECHECK_MS = 5 * 60_000;
+/** Recheck while a delete is refused because endpoints are still connected. */
+export const DELETE_BLOCKED_RECHECK_MS = 30_000;
+/** Recheck after a credentials problem (the Secret may be fixed without a spec change). */
+export const CREDENTIALS_RECHECK_MS = 60_000;
+/** Delay before resolving a create whose outcome is unknown, by looking the service up by its tag. */
+export const UNKNOWN_OUTCOME_RECHECK_MS = 1_000;
+/**
+ * How long after a create an unfound tag lookup or a 404 is trusted less than the create itself: the
+ * cloud's tag index and reads may lag the write. Within it we look again rather than create again.
+ */
+export const CREATE_GRACE_MS = 30_000;
+
+/**
+ * Next poll delay while the cloud says `creating` (or `deleting`), `elapsedMs` after the operation
+ * started: `2 s + 0.1 × elapsed`, capped at 30 s. Polling at `t_{k+1} = 1.1·t_k + 2 s` means a service
+ * that becomes available at time `a` is seen by `1.1·a + 2 s` at the latest (within `0.1·a + 2 s`), and a
+ * 90-second create costs 18 GETs (Terraform's fixed 3 s poll costs 30).
+ */
+export function pollDelay(elapsedMs: number): number {
+  const e = Math.max(0, elapsedMs);
+  return Math.min(POLL_CEILING_MS, Math.round(POLL_FLOOR_MS + POLL_GROWTH * e));
+}
+
+/** `base` spread by ±`spread` (default ±10 %) with `random()` in [0, 1). */
+export function jitter(baseMs: number, random: () => number = Math.random, spread = 0.1): number {
+  return Math.round(baseMs * (1 - spread + 2 * spread * random()));
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses a Go-style duration such as `90s`, `10m`, `1h30m`, `1500ms`. Returns undefined for anything
+ * else (including zero or negative durations), so a bad annotation falls back to the default.
+ */
+export function parseDuration(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const s = text.trim();
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(s)) return undefined;
+  let total = 0;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * (UNITS[m[2] ?? ''] ?? 0);
+  return total > 0 ? Math.round(total) : undefined;
+}
+
+/** Parses the cloud's `YYYY-MM-DDTHH:MM:SSZ` (or any ISO form) into epoch ms; undefined if unparsable. */
+export function parseCloudTime(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? undefined : t;
+}
