@@ -1,0 +1,172 @@
+/**
+ * Command line of `vpcep-simulator`: flags (with environment fallbacks for the credentials) to
+ * {@link SimulatorOptions}, and the run loop that prints the ready line and stops on SIGINT/SIGTERM.
+ * Nothing but the ready line goes to stdout; errors go to stderr.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Inventory } from './state.js';
+import type { Faults, FaultErrorKind } from './faults.js';
+import { startSimulator, type SimulatorOptions } from './index.js';
+
+/** `--help` text. */
+export const USAGE = `Usage: vpcep-simulator --access-key AK --secret-key SK --project-id ID [options]
+
+A local Huawei Cloud VPCEP endpoint-service API (AK/SK signatures, async states, error codes,
+throttling, fault injection). Prints "vpcep-simulator listening on http://HOST:PORT" when ready.
+
+  --port N                 port (default 0: a free one)
+  --host H                 interface (default 127.0.0.1)
+  --access-key AK          (env HUAWEICLOUD_SDK_AK)
+  --secret-key SK          (env HUAWEICLOUD_SDK_SK)
+  --project-id ID          (env HUAWEICLOUD_SDK_PROJECT_ID)
+  --domain-id ID           account id of the credential (default derived from the project id)
+  --region R               region in full service names (default cn-north-4; env HUAWEICLOUD_REGION)
+  --auth-token T           accept X-Auth-Token T for the project (repeatable)
+  --create-delay MS        creating -> available (default 1000)
+  --delete-delay MS        deleting -> gone (default 1000)
+  --fail-rate R            share 0..1 of creates that end failed (default 0)
+  --quota N                services per project (default 50)
+  --qps N                  calls a second per operation, 0 = off (default 0)
+  --throttle-mode M        429 (APIGW.0308, default) or 0022 (400 EndPoint.0022)
+  --inventory FILE         JSON {"vpcs":[{"id","ports":["id" | {"id","lbType"}]}]}: only these exist
+  --max-services-per-port N  EndPoint.3056 beyond N (default 0: no cap)
+  --whitelist-cap N        EndPoint.3049 beyond N entries (default 1000)
+  --delete-status 200|204  success status of DELETE (default 204)
+  --reject-immutable-updates  refuse PUTs changing vpc_id/server_type/enable_policy (default: ignore)
+  --lenient                the looser reading of unconfirmed rules (limit=0, only identical port
+                           mappings refused, PUT in any state but deleting); default strict
+  --error-rate R           share 0..1 of calls answered with --error-kind
+  --error-kind K           500 | 504 | 429 | 0022 | nestedShape (default 500)
+  --error-shape S          flat | nested rendering of VPCEP errors
+  --latency-min MS, --latency-max MS   uniform response latency
+  --reset-rate R           share 0..1 of calls whose connection is reset
+  --help
+`;
+
+function num(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n))
+    throw new Error(`${flag} needs a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Parses argv (without `node` and the script) and the environment into options; throws on bad input. */
+export function parseSimulatorArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): SimulatorOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'access-key': { type: 'string' },
+      'secret-key': { type: 'string' },
+      'project-id': { type: 'string' },
+      'domain-id': { type: 'string' },
+      region: { type: 'string' },
+      'auth-token': { type: 'string', multiple: true },
+      'create-delay': { type: 'string' },
+      'delete-delay': { type: 'string' },
+      'fail-rate': { type: 'string' },
+      quota: { type: 'string' },
+      qps: { type: 'string' },
+      'throttle-mode': { type: 'string' },
+      inventory: { type: 'string' },
+      'max-services-per-port': { type: 'string' },
+      'whitelist-cap': { type: 'string' },
+      'delete-status': { type: 'string' },
+      'reject-immutable-updates': { type: 'boolean' },
+      lenient: { type: 'boolean' },
+      'error-rate': { type: 'string' },
+      'error-kind': { type: 'string' },
+      'error-shape': { type: 'string' },
+      'latency-min': { type: 'string' },
+      'latency-max': { type: 'string' },
+      'reset-rate': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return 'help';
+  const accessKey = values['access-key'] ?? env.HUAWEICLOUD_SDK_AK;
+  const secretKey = values['secret-key'] ?? env.HUAWEICLOUD_SDK_SK;
+  const projectId = values['project-id'] ?? env.HUAWEICLOUD_SDK_PROJECT_ID;
+  if (!accessKey || !secretKey || !projectId)
+    throw new Error('--access-key, --secret-key and --project-id are required');
+  const mode = values['throttle-mode'];
+  if (mode !== undefined && mode !== '429' && mode !== '0022')
+    throw new Error('--throttle-mode must be 429 or 0022');
+  const delStatus = num(values['delete-status'], '--delete-status');
+  if (delStatus !== undefined && delStatus !== 200 && delStatus !== 204)
+    throw new Error('--delete-status must be 200 or 204');
+  const opts: SimulatorOptions = {
+    accessKey,
+    secretKey,
+    projectId,
+    port: num(values.port, '--port') ?? 0,
+    host: values.host ?? '127.0.0.1',
+    region: values.region ?? env.HUAWEICLOUD_REGION ?? 'cn-north-4',
+    createDelayMs: num(values['create-delay'], '--create-delay'),
+    deleteDelayMs: num(values['delete-delay'], '--delete-delay'),
+    failRate: num(values['fail-rate'], '--fail-rate'),
+    quota: num(values.quota, '--quota'),
+    qps: num(values.qps, '--qps'),
+    throttleMode: mode,
+    maxServicesPerPort: num(values['max-services-per-port'], '--max-services-per-port'),
+    whitelistCap: num(values['whitelist-cap'], '--whitelist-cap'),
+    deleteSuccessStatus: delStatus as 200 | 204 | undefined,
+    rejectImmutableUpdates: values['reject-immutable-updates'] ?? false,
+    lenient: values.lenient ?? false,
+  };
+  if (values['domain-id']) opts.domainId = values['domain-id'];
+  if (values['auth-token']) opts.authTokens = values['auth-token'];
+  if (values.inventory) opts.inventory = JSON.parse(readFileSync(values.inventory, 'utf8')) as Inventory;
+  const faults: Faults = {};
+  const errorRate = num(values['error-rate'], '--error-rate');
+  if (errorRate !== undefined) faults.errorRate = errorRate;
+  if (values['error-kind']) faults.errorKind = values['error-kind'] as FaultErrorKind;
+  if (values['error-shape']) faults.errorShape = values['error-shape'] as 'flat' | 'nested';
+  const resetRate = num(values['reset-rate'], '--reset-rate');
+  if (resetRate !== undefined) faults.resetRate = resetRate;
+  const lmin = num(values['latency-min'], '--latency-min');
+  const lmax = num(values['latency-max'], '--latency-max');
+  if (lmin !== undefined || lmax !== undefined) faults.latencyMs = { min: lmin ?? 0, max: lmax ?? lmin ?? 0 };
+  if (Object.keys(faults).length > 0) opts.faults = faults;
+  return opts;
+}
+
+/** Runs the CLI: starts the simulator, prints the ready line, closes on SIGINT/SIGTERM. Returns the exit code. */
+export async function runSimulatorCli(argv: string[]): Promise<number> {
+  let opts: SimulatorOptions | 'help';
+  try {
+    opts = parseSimulatorArgs(argv);
+  } catch (e) {
+    process.stderr.write(`vpcep-simulator: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    return 2;
+  }
+  if (opts === 'help') {
+    process.stderr.write(USAGE);
+    return 0;
+  }
+  let sim;
+  try {
+    sim = await startSimulator(opts);
+  } catch (e) {
+    process.stderr.write(`vpcep-simulator: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  process.stdout.write(`vpcep-simulator listening on ${sim.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void sim.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
