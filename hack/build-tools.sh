@@ -10,9 +10,20 @@ WORK="$TOOLS_ROOT/$TOOLS_KEY/src"
 start=$(date +%s)
 built=0
 
-has_version() { # binary, expected substring of its version output
-  [ -x "$1" ] && "$1" "${@:3}" 2>/dev/null | grep -q -- "$2"
+has_version() { # binary, expected substring of its version output (no pipe: grep -q + pipefail races)
+  local out
+  [ -x "$1" ] || return 1
+  out=$("$1" "${@:3}" 2>/dev/null) || return 1
+  [[ "$out" == *"$2"* ]]
 }
+
+# One build at a time: parallel test runs or helpers calling this script wait for each other instead
+# of deleting each other's work directories.
+exec 9>"$TOOLS_ROOT/$TOOLS_KEY.lock"
+if ! flock -n 9; then
+  log "another build of the tools is running; waiting for it"
+  flock 9
+fi
 
 build_kube() {
   local kv="$KUBE_VERSION" sv="0.${KUBE_VERSION#1.}" minor
@@ -57,6 +68,8 @@ build_kube() {
     ld="$ld -X $p.gitVersion=v$kv -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.gitCommit=unknown -X $p.buildDate=$(date -u +%FT%TZ)"
   done
   for c in kube-apiserver kube-controller-manager kubectl; do
+    if [ "$c" = kubectl ]; then has_version "$TOOLS_BIN/$c" "v$kv" version --client && continue
+    else has_version "$TOOLS_BIN/$c" "v$kv" --version && continue; fi
     log "kubernetes v$kv: building $c"
     go build -p 2 -trimpath -tags selinux,notest -ldflags "$ld" -o "$TOOLS_BIN/$c" "k8s.io/kubernetes/cmd/$c"
   done

@@ -60,8 +60,11 @@ function expectRefusedFor(status: ApiStatus, c: InvalidSpecCase): void {
   ).toBe(true);
   const inside = (f: string | undefined): boolean =>
     f === path || (f ?? '').startsWith(`${path}.`) || (f ?? '').startsWith(`${path}[`);
+  // With schema errors the apiserver skips CEL and says so in one extra cause on no field.
+  const skippedCel = (x: { field?: string; message?: string }): boolean =>
+    x.field === '<nil>' && (x.message ?? '').includes('some validation rules were not checked');
   expect(
-    causes.filter((x) => !inside(x.field)),
+    causes.filter((x) => !inside(x.field) && !skippedCel(x)),
     `causes outside ${path}: ${dump}`,
   ).toEqual([]);
 }
