@@ -1,0 +1,91 @@
+{{/* Chart name, truncated to the 63 characters of a DNS label. */}}
+{{- define "vpcep-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name: the release name, plus the chart name unless the release name already contains it. */}}
+{{- define "vpcep-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "vpcep-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "vpcep-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "vpcep-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "vpcep-operator.labels" -}}
+helm.sh/chart: {{ include "vpcep-operator.chart" . }}
+{{ include "vpcep-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: operator
+app.kubernetes.io/part-of: vpcep-operator
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "vpcep-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "vpcep-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* repository:tag, or repository@digest when a digest is given. */}}
+{{- define "vpcep-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* Name of the operator-wide credentials Secret, or "" when there is none. */}}
+{{- define "vpcep-operator.credentialsSecret" -}}
+{{- if .Values.credentials.existingSecret }}
+{{- .Values.credentials.existingSecret }}
+{{- else if .Values.credentials.create }}
+{{- printf "%s-credentials" (include "vpcep-operator.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/* RBAC rules on the custom resource: exactly what the reconciler calls. */}}
+{{- define "vpcep-operator.crRules" -}}
+- apiGroups: ["vpcep.huaweicloud.io"]
+  resources: ["vpcendpointservices"]
+  verbs: ["get", "list", "watch", "patch", "update"]
+- apiGroups: ["vpcep.huaweicloud.io"]
+  resources: ["vpcendpointservices/status"]
+  verbs: ["get", "patch", "update"]
+- apiGroups: ["vpcep.huaweicloud.io"]
+  resources: ["vpcendpointservices/finalizers"]
+  verbs: ["update"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end }}
+
+{{/* RBAC rule for per-CR credentials: get only, optionally by name. */}}
+{{- define "vpcep-operator.secretRules" -}}
+- apiGroups: [""]
+  resources: ["secrets"]
+  {{- with .Values.rbac.credentialSecretNames }}
+  resourceNames: {{ toJson . }}
+  {{- end }}
+  verbs: ["get"]
+{{- end }}
