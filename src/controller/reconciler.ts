@@ -214,6 +214,8 @@ export class VpcEndpointServiceReconciler {
       ctx.log.warn({ decision: 'vanished', serviceId: knownId }, 'cloud service vanished');
       draft.clearCloud();
       await this.commit(cr, draft);
+      // That create's outcome is known (it succeeded, then the service went): no reason to wait for it.
+      await ops.setAnnotations(cr, { [ANNOTATION_CREATE_REQUESTED_AT]: null });
       if (observeOnly) return undefined;
       this.recreating.add(cr.metadata.uid ?? '');
     }
@@ -228,15 +230,20 @@ export class VpcEndpointServiceReconciler {
           message: `the service ${adoptId} named by ${ANNOTATION_SERVICE_ID} does not exist`,
         });
       const owner = svc.tags?.find((t) => t.key === OWNERSHIP_TAG_KEY)?.value;
-      if (owner && owner !== cr.metadata.uid) {
+      // Observing reads only, so it may watch a service another resource owns; managing may not.
+      if (owner && owner !== cr.metadata.uid && !observeOnly) {
         throw new AdoptionConflict(
-          `service ${adoptId} is owned by another resource (UID ${owner}); refusing to adopt it`,
+          `service ${adoptId} carries the ownership tag of another resource (UID ${owner}); refusing to adopt ` +
+            `it. If that resource no longer exists, remove the tag ${OWNERSHIP_TAG_KEY} from the service.`,
         );
       }
       draft.setCloud(toStatusFields(svc));
       await this.commit(cr, draft);
-      if (!observeOnly && !owner)
-        await client.tagAction(svc.id, 'create', [{ key: OWNERSHIP_TAG_KEY, value: cr.metadata.uid ?? '' }]);
+      if (!observeOnly && !owner) {
+        const tag = { key: OWNERSHIP_TAG_KEY, value: cr.metadata.uid ?? '' };
+        await client.tagAction(svc.id, 'create', [tag]);
+        svc.tags = [...(svc.tags ?? []), tag];
+      }
       await ops.event(cr, {
         type: 'Normal',
         reason: 'Adopted',
@@ -287,7 +294,9 @@ export class VpcEndpointServiceReconciler {
     return age >= 0 && age < CREATE_GRACE_MS ? CREATE_GRACE_MS - age : 0;
   }
 
+  /** A 404 right after our own create, before the service was ever seen past `creating`, may be read lag. */
   private withinCreateGrace(cr: VpcEndpointService): boolean {
+    if (cr.status?.status !== 'creating') return false;
     const at = Date.parse(cr.metadata.annotations?.[ANNOTATION_CREATE_REQUESTED_AT] ?? '');
     const age = this.opts.clock.now() - at;
     return !Number.isNaN(at) && age >= 0 && age < CREATE_GRACE_MS;
@@ -365,6 +374,7 @@ export class VpcEndpointServiceReconciler {
         // The spec changed since the failure: replace the failed service.
         await deleteIgnoringNotFound(client, svc.id);
         draft.clearCloud();
+        await ops.setAnnotations(cr, { [ANNOTATION_CREATE_REQUESTED_AT]: null });
         draft.condition(
           ConditionType.Ready,
           'False',

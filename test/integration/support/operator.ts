@@ -1,0 +1,188 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ApiException, type CustomObjectsApi } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../../src/api/constants.js';
+import type { VpcEndpointService, VpcEndpointServiceSpec } from '../../../src/api/types.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
+import { eventually } from './kube.js';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+
+/** Credentials the tests give the simulator and the operator. The secret key is grepped for in logs. */
+export const TEST_CREDS = {
+  accessKey: 'it-access-key',
+  secretKey: 'it-SECRET-never-logged-7f3a9c',
+  projectId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+};
+
+/** Starts a simulator with the test credentials and short delays (overridable). */
+export function startTestSimulator(opts: Partial<SimulatorOptions> = {}): Promise<Simulator> {
+  return startSimulator({ ...TEST_CREDS, createDelayMs: 1_500, deleteDelayMs: 1_000, ...opts });
+}
+
+/** A `vpcep-operator` child process (the built binary, as users run it). */
+export interface OperatorProcess {
+  proc: ChildProcess;
+  /** Everything it printed (stdout and stderr), one entry per line. */
+  lines: string[];
+  /** SIGTERM, then wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, then wait for exit. */
+  kill(): Promise<void>;
+}
+
+/** Starts the operator watching `namespaces` against `simUrl`, with extra flags appended. */
+export function startOperator(opts: {
+  kubeconfig: string;
+  simUrl: string;
+  namespaces: string[];
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+}): OperatorProcess {
+  const proc = spawn(
+    process.execPath,
+    [
+      path.join(root, 'dist/src/cmd/operator.js'),
+      `--kubeconfig=${opts.kubeconfig}`,
+      `--namespaces=${opts.namespaces.join(',')}`,
+      '--metrics-bind-address=127.0.0.1:0',
+      '--health-probe-bind-address=127.0.0.1:0',
+      '--log-level=debug',
+      ...(opts.args ?? []),
+    ],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HUAWEICLOUD_SDK_AK: TEST_CREDS.accessKey,
+        HUAWEICLOUD_SDK_SK: TEST_CREDS.secretKey,
+        HUAWEICLOUD_SDK_PROJECT_ID: TEST_CREDS.projectId,
+        HUAWEICLOUD_REGION: 'cn-north-4',
+        VPCEP_ENDPOINT: opts.simUrl,
+        ...opts.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const lines: string[] = [];
+  for (const stream of [proc.stdout, proc.stderr]) {
+    let buf = '';
+    stream?.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      const parts = buf.split('\n');
+      buf = parts.pop() ?? '';
+      lines.push(...parts);
+      if (process.env.VPCEP_IT_OPERATOR_LOGS)
+        for (const p of parts) process.stderr.write(`[operator] ${p}\n`);
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return {
+    proc,
+    lines,
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+const ref = (namespace: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace });
+
+/** A valid spec with unique-ish ports; override any field. */
+export function specFor(overrides: Partial<VpcEndpointServiceSpec> = {}): VpcEndpointServiceSpec {
+  return {
+    portId: '4189d3c2-8882-4871-a3c2-d380272eed88',
+    vpcId: '4189d3c2-8882-4871-a3c2-d380272eed80',
+    serverType: 'VM',
+    approvalEnabled: false,
+    ports: [{ clientPort: 8080, serverPort: 90 }],
+    ...overrides,
+  };
+}
+
+/** Random lower-case UUID (a distinct backend port per test avoids EndPoint.3044 across tests). */
+export function uuid(): string {
+  return crypto.randomUUID();
+}
+
+/** Creates a VpcEndpointService. */
+export async function createCR(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  spec: VpcEndpointServiceSpec,
+  annotations: Record<string, string> = {},
+): Promise<VpcEndpointService> {
+  return (await custom.createNamespacedCustomObject({
+    ...ref(namespace),
+    body: { apiVersion: API_VERSION, kind: KIND, metadata: { name, annotations }, spec },
+  })) as VpcEndpointService;
+}
+
+/** Reads a VpcEndpointService; undefined when it is gone. */
+export async function getCR(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+): Promise<VpcEndpointService | undefined> {
+  try {
+    return (await custom.getNamespacedCustomObject({ ...ref(namespace), name })) as VpcEndpointService;
+  } catch (e) {
+    if (e instanceof ApiException && e.code === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Merge-patches a VpcEndpointService (spec or metadata). */
+export async function patchCR(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  body: object,
+): Promise<VpcEndpointService> {
+  const { PatchStrategy, setHeaderOptions } = await import('@kubernetes/client-node');
+  return (await custom.patchNamespacedCustomObject(
+    { ...ref(namespace), name, body },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  )) as VpcEndpointService;
+}
+
+/** Deletes a VpcEndpointService (does not wait). */
+export async function deleteCR(custom: CustomObjectsApi, namespace: string, name: string): Promise<void> {
+  await custom.deleteNamespacedCustomObject({ ...ref(namespace), name });
+}
+
+/** The condition of `type`. */
+export function cond(cr: VpcEndpointService | undefined, type: string) {
+  return cr?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** True when Ready=True for the current generation. */
+export function isReady(cr: VpcEndpointService | undefined): boolean {
+  const c = cond(cr, 'Ready');
+  return c?.status === 'True' && c.observedGeneration === cr?.metadata.generation;
+}
+
+/** Waits until `pred` holds for the resource; returns it. */
+export function waitForCR(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  pred: (cr: VpcEndpointService | undefined) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<VpcEndpointService | undefined> {
+  return eventually(
+    async () => {
+      const cr = await getCR(custom, namespace, name);
+      return pred(cr) ? { cr } : undefined;
+    },
+    `${namespace}/${name}: ${what}`,
+    timeoutMs,
+    200,
+  ).then((r) => r.cr);
+}
