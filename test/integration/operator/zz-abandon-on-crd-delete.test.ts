@@ -27,7 +27,9 @@ describe('uninstalling the CRD abandons cloud services instead of deleting them'
     k = testKube();
     ns = await k.freshNamespace('abandon');
     sim = await startTestSimulator({ createDelayMs: 300 });
-    op = startOperator({ kubeconfig: k.kubeconfig, simUrl: sim.url, namespaces: [ns] });
+    // All namespaces: deleting the CRD waits for every VpcEndpointService in the cluster, including
+    // those other test files left behind, and only an operator that watches them can release them.
+    op = startOperator({ kubeconfig: k.kubeconfig, simUrl: sim.url, namespaces: [] });
   });
   afterAll(async () => {
     await op?.stop();
@@ -38,8 +40,9 @@ describe('uninstalling the CRD abandons cloud services instead of deleting them'
 
   it('keeps every cloud service when the CRD is deleted', async () => {
     for (const n of ['a1', 'a2']) await createCR(k.custom, ns, n, specFor({ portId: uuid(), vpcId: uuid() }));
-    for (const n of ['a1', 'a2']) await waitForCR(k.custom, ns, n, isReady, `${n} Ready`);
-    expect(sim.controls.services()).toHaveLength(2);
+    const ids: string[] = [];
+    for (const n of ['a1', 'a2'])
+      ids.push((await waitForCR(k.custom, ns, n, isReady, `${n} Ready`))!.status!.id!);
     const ext = k.kc.makeApiClient(ApiextensionsV1Api);
     await ext.deleteCustomResourceDefinition({ name: CRD });
     await eventually(
@@ -55,7 +58,8 @@ describe('uninstalling the CRD abandons cloud services instead of deleting them'
       90_000,
       250,
     );
-    expect(sim.controls.services().map((s) => s.status)).toEqual(['available', 'available']);
+    const mine = sim.controls.services().filter((s) => ids.includes(s.id));
+    expect(mine.map((s) => s.status)).toEqual(['available', 'available']);
     expect(sim.controls.counters().delete ?? 0).toBe(0);
     expect(op.lines.some((l) => l.includes('Abandoned'))).toBe(true);
   });
