@@ -313,7 +313,16 @@ export class VpcEndpointServiceReconciler {
     await ops.setAnnotations(cr, {
       [ANNOTATION_CREATE_REQUESTED_AT]: new Date(this.opts.clock.now()).toISOString(),
     });
-    const svc = await client.createService(toCreateRequest(cr.spec, cr.metadata.uid ?? ''));
+    let svc: EndpointService;
+    try {
+      svc = await client.createService(toCreateRequest(cr.spec, cr.metadata.uid ?? ''));
+    } catch (e) {
+      // Any outcome but `unknownOutcome` means the cloud did not act: nothing can surface by tag, so the
+      // next create (e.g. after a spec fix) must not wait out the grace period for it.
+      if (isCloudError(e) && e.kind !== 'unknownOutcome')
+        await ops.setAnnotations(cr, { [ANNOTATION_CREATE_REQUESTED_AT]: null });
+      throw e;
+    }
     draft.setCloud(toStatusFields(svc));
     draft.condition(
       ConditionType.Ready,
@@ -538,7 +547,11 @@ export class VpcEndpointServiceReconciler {
           if (isCloudError(e) && e.kind === 'notFound')
             return release('Deleted', `deleted cloud endpoint service ${id}`);
           if (isCloudError(e) && e.kind === 'inUse') {
-            const msg = `${describeCloudError(e)}; reject or remove the connected endpoints, or set deletionPolicy: Retain`;
+            const msg = repeatedMessage(
+              cr,
+              Reason.DeleteBlocked,
+              `${describeCloudError(e)}; reject or remove the connected endpoints, or set deletionPolicy: Retain`,
+            );
             draft.condition(ConditionType.Ready, 'False', Reason.DeleteBlocked, msg);
             draft.condition(ConditionType.Synced, 'False', Reason.DeleteBlocked, msg);
             if (await this.commit(cr, draft))
@@ -605,8 +618,9 @@ export class VpcEndpointServiceReconciler {
       verdict.message,
     );
     if (verdict.terminal) {
-      draft.condition(ConditionType.Ready, 'False', verdict.reason, verdict.message);
-      draft.condition(ConditionType.Synced, 'False', verdict.reason, verdict.message);
+      const msg = repeatedMessage(cr, verdict.reason, verdict.message);
+      draft.condition(ConditionType.Ready, 'False', verdict.reason, msg);
+      draft.condition(ConditionType.Synced, 'False', verdict.reason, msg);
       draft.observed();
       if (await this.commit(cr, draft)) {
         const reason = cr.status?.id ? 'UpdateFailed' : 'CreateFailed';
@@ -688,6 +702,22 @@ export class VpcEndpointServiceReconciler {
   private async commit(cr: VpcEndpointService, draft: StatusDraft): Promise<boolean> {
     return this.opts.ops.writeStatus(cr, draft.build());
   }
+}
+
+/**
+ * The message to record for a refusal with `reason`: the one already recorded when the Ready condition
+ * says the same for this generation, differing only in the request id. Each attempt gets a new request
+ * id; recording it would write status and emit a Warning event on every recheck while nothing changed.
+ */
+function repeatedMessage(cr: VpcEndpointService, reason: string, message: string): string {
+  const prior = getCondition(cr.status?.conditions, ConditionType.Ready);
+  const withoutId = (m: string): string => m.replace(/ \(request id [^)]*\)/g, '');
+  return prior?.status === 'False' &&
+    prior.reason === reason &&
+    prior.observedGeneration === (cr.metadata.generation ?? 0) &&
+    withoutId(prior.message) === withoutId(message)
+    ? prior.message
+    : message;
 }
 
 /** The adoption annotation names a service another resource owns. */

@@ -1,0 +1,540 @@
+/**
+ * The reconciler's decisions on virtual time: a real VpcepClient against the simulator on loopback
+ * (real signatures, real error codes), an in-memory ResourceOps, and one ManualClock shared by the
+ * reconciler, the client and the simulator. A small driver plays the workqueue: it runs one pass,
+ * then moves virtual time by the requeue the pass asked for, and repeats.
+ *
+ * Determinism: time moves only through the driver (between passes) and through the client's own
+ * sleeps (limiter waits, retry backoff), which advance the shared clock (as the simulator's contract
+ * tests do), so no pass ever waits on a timer nobody fires. Signatures are dated on the same virtual
+ * clock, so the simulator's 15-minute skew check holds however far a test moves time.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConditionType, FINALIZER } from '../../../src/api/constants.js';
+import { getCondition } from '../../../src/api/conditions.js';
+import type { Condition, VpcEndpointService, VpcEndpointServiceSpec } from '../../../src/api/types.js';
+import { VpcepClient } from '../../../src/cloud/client.js';
+import { CredentialResolver } from '../../../src/controller/credentials.js';
+import { VpcEndpointServiceReconciler, type ReconcilerOptions } from '../../../src/controller/reconciler.js';
+import { ManualClock, type Clock } from '../../../src/runtime/clock.js';
+import { silentLogger, type Logger } from '../../../src/runtime/logging.js';
+import { TerminalError } from '../../../src/runtime/reconcile.js';
+import {
+  defaultDomainId,
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions,
+} from '../../../src/simulator/index.js';
+import { memoryLogger } from '../runtime/fakes.js';
+import { FakeResourceOps } from './fake-resource-ops.js';
+
+const AK = 'RECONCILERTESTAK0001';
+const SK = 'reconciler-test-secret-key-0123456789';
+const PROJECT = '5f0c1e2d3c4b5a69788796a5b4c3d2e1';
+const VPC = '0d4e9f1a-6b2c-4d3e-8f5a-1b2c3d4e5f60';
+const PORT = '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d';
+const NS = 'default';
+const RESYNC_MS = 10 * 60_000;
+const CREATE_DELAY_MS = 90_000;
+const DELETE_DELAY_MS = 10_000;
+
+/** What one pass told the workqueue. */
+type Outcome =
+  | { kind: 'requeue'; ms: number }
+  | { kind: 'done' }
+  | { kind: 'terminal'; message: string }
+  | { kind: 'retry'; error: unknown };
+
+/** One pass as the driver saw it: when it ended, what it returned, and the object afterwards. */
+interface Step {
+  at: number;
+  outcome: Outcome;
+  cr: VpcEndpointService | undefined;
+}
+
+interface Rig {
+  sim: Simulator;
+  clock: ManualClock;
+  client: VpcepClient;
+  ops: FakeResourceOps;
+  reconciler: VpcEndpointServiceReconciler;
+  /** A new reconciler on the same ops, client and clock: a process restart (per-UID memory lost). */
+  restart(): void;
+  /** One reconcile of `name`, as the workqueue would run it. */
+  pass(name: string, log?: Logger): Promise<Step>;
+  /** Passes of `name`, moving time by each requeue, until `until` holds (at most `maxPasses`). */
+  drive(name: string, until: (s: Step) => boolean, maxPasses?: number): Promise<Step[]>;
+  /** The simulator's call counter of `op` (0 when never called). */
+  count(op: string): number;
+  /** Every cloud call the simulator received so far. */
+  cloudCalls(): number;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A clock whose sleeps move the shared virtual time forward (firing the simulator's timers on the way). */
+function drivingClock(manual: ManualClock): Clock {
+  return {
+    now: () => manual.now(),
+    setTimer: (fn, ms) => manual.setTimer(fn, ms),
+    sleep: (ms) => manual.advance(ms),
+  };
+}
+
+async function rig(
+  simOpts: Partial<SimulatorOptions> = {},
+  recOpts: (clock: ManualClock) => Partial<ReconcilerOptions> = () => ({}),
+): Promise<Rig> {
+  const clock = new ManualClock();
+  const sim = await startSimulator({
+    accessKey: AK,
+    secretKey: SK,
+    projectId: PROJECT,
+    createDelayMs: CREATE_DELAY_MS,
+    deleteDelayMs: DELETE_DELAY_MS,
+    clock,
+    ...simOpts,
+  });
+  const client = new VpcepClient({
+    target: { endpoint: sim.url, projectId: PROJECT },
+    credentials: { accessKey: AK, secretKey: SK },
+    clock: drivingClock(clock),
+    random: () => 0.5,
+    signingTime: () => clock.now(),
+  });
+  cleanups.push(async () => {
+    client.close();
+    await sim.close();
+  });
+  const ops = new FakeResourceOps();
+  const make = (): VpcEndpointServiceReconciler =>
+    new VpcEndpointServiceReconciler({
+      ops,
+      credentials: { resolve: async () => ({ client, source: 'test' }) },
+      clock,
+      resyncMs: RESYNC_MS,
+      random: () => 0.5,
+      ...recOpts(clock),
+    });
+  let seq = 0;
+  let failures = 0;
+  const r: Rig = {
+    sim,
+    clock,
+    client,
+    ops,
+    reconciler: make(),
+    restart() {
+      r.reconciler = make();
+    },
+    async pass(name, log = silentLogger()) {
+      let outcome: Outcome;
+      try {
+        const res = await r.reconciler.reconcile(
+          { namespace: NS, name, key: `${NS}/${name}` },
+          { reconcileId: `r${++seq}`, log, signal: new AbortController().signal },
+        );
+        if (res?.requeueAfterMs !== undefined) outcome = { kind: 'requeue', ms: res.requeueAfterMs };
+        else if (res?.requeue) outcome = { kind: 'retry', error: undefined };
+        else outcome = { kind: 'done' };
+      } catch (e) {
+        outcome =
+          e instanceof TerminalError ? { kind: 'terminal', message: e.message } : { kind: 'retry', error: e };
+      }
+      return { at: clock.now(), outcome, cr: ops.peek(NS, name) };
+    },
+    async drive(name, until, maxPasses = 100) {
+      const steps: Step[] = [];
+      for (let i = 0; i < maxPasses; i++) {
+        const step = await r.pass(name);
+        steps.push(step);
+        if (until(step)) return steps;
+        const o = step.outcome;
+        if (o.kind === 'requeue') {
+          failures = 0;
+          await clock.advance(o.ms);
+        } else if (o.kind === 'retry') {
+          // The workqueue's per-item exponential backoff (client-go: 5 ms doubling, capped at 1000 s).
+          await clock.advance(Math.min(5 * 2 ** failures++, 1_000_000));
+        } else {
+          throw new Error(`nothing requeues ${name} after ${JSON.stringify(o)}; trace: ${trace(steps)}`);
+        }
+      }
+      throw new Error(`${name} did not get there in ${maxPasses} passes; trace: ${trace(steps)}`);
+    },
+    count: (op) => sim.controls.counters()[op] ?? 0,
+    cloudCalls: () => Object.values(sim.controls.counters()).reduce((a, b) => a + b, 0),
+  };
+  return r;
+}
+
+function spec(over: Partial<VpcEndpointServiceSpec> = {}): VpcEndpointServiceSpec {
+  return {
+    portId: PORT,
+    vpcId: VPC,
+    serverType: 'VM',
+    serviceName: 'web',
+    approvalEnabled: false,
+    ports: [{ clientPort: 8080, serverPort: 80, protocol: 'TCP' }],
+    ...over,
+  };
+}
+
+function ready(cr: VpcEndpointService | undefined): Condition | undefined {
+  return getCondition(cr?.status?.conditions, ConditionType.Ready);
+}
+
+function synced(cr: VpcEndpointService | undefined): Condition | undefined {
+  return getCondition(cr?.status?.conditions, ConditionType.Synced);
+}
+
+const isReady = (s: Step): boolean => ready(s.cr)?.status === 'True';
+
+/** A readable trace of the passes (for failure messages). */
+function trace(steps: Step[]): string {
+  return steps
+    .map((s) => {
+      const c = ready(s.cr);
+      const o = s.outcome;
+      const what = o.kind === 'requeue' ? `requeue ${o.ms}` : o.kind;
+      return `[${s.at} ${s.cr?.status?.status ?? '-'} ${c?.status ?? '-'}/${c?.reason ?? '-'} ${what}]`;
+    })
+    .join(' ');
+}
+
+/** Creates `name` and drives it to Ready=True. */
+async function readyResource(
+  r: Rig,
+  name: string,
+  over: Partial<VpcEndpointServiceSpec> = {},
+): Promise<string> {
+  r.ops.create(NS, name, spec(over));
+  const steps = await r.drive(name, isReady);
+  const id = steps.at(-1)?.cr?.status?.id;
+  if (!id) throw new Error('no status.id');
+  return id;
+}
+
+describe('creating on virtual time', () => {
+  it('notices a 90-second create within 0.1 x 90 s + 2 s, with at most 20 GETs', async () => {
+    const r = await rig();
+    r.ops.create(NS, 'web', spec());
+    const steps = await r.drive('web', (s) => s.cr?.status?.status === 'available');
+
+    const createStep = steps.findIndex((s) => s.cr?.status?.id !== undefined);
+    expect(createStep).toBe(0);
+    const createdAt = steps[createStep]?.at ?? NaN;
+    const seen = steps.at(-1);
+    const availableAt = createdAt + CREATE_DELAY_MS;
+    const noticeDelay = (seen?.at ?? NaN) - availableAt;
+    // Every pass after the create pass is one GET (no other call is needed while `creating`).
+    const gets = r.count('get');
+    console.log(
+      `90 s create: ${gets} GETs (Terraform's 3 s poll: 30), seen ${noticeDelay} ms after it became available`,
+    );
+    expect(noticeDelay).toBeGreaterThanOrEqual(0);
+    expect(noticeDelay).toBeLessThanOrEqual(0.1 * CREATE_DELAY_MS + 2_000);
+    expect(gets).toBeLessThanOrEqual(20);
+    expect(gets).toBe(steps.length - 1);
+    expect(r.count('create')).toBe(1);
+    expect(ready(seen?.cr)).toMatchObject({ status: 'True', reason: 'Available' });
+  });
+
+  it('adds the finalizer before the create, writes status.id right after it, then Ready and a resync', async () => {
+    const r = await rig();
+    const order: Array<{ op: string; creates: number; id?: string; written?: boolean }> = [];
+    r.ops.onCall = (c) =>
+      order.push({
+        op: c.op,
+        creates: r.count('create'),
+        ...(c.status?.id !== undefined ? { id: c.status.id } : {}),
+        ...(c.written !== undefined ? { written: c.written } : {}),
+      });
+    const cr = r.ops.create(NS, 'web', spec());
+    const steps = await r.drive('web', isReady);
+
+    const [svc, ...others] = r.sim.controls.services(PROJECT);
+    expect(others).toEqual([]);
+    expect(svc?.tags).toContainEqual({ key: 'k8s-vpcep-owner-uid', value: cr.metadata.uid });
+    const finalizerAt = order.findIndex((o) => o.op === 'addFinalizer');
+    const afterCreate = order.findIndex((o) => o.creates > 0);
+    expect(finalizerAt).toBeGreaterThanOrEqual(0);
+    expect(order[finalizerAt]?.creates).toBe(0);
+    expect(finalizerAt).toBeLessThan(afterCreate);
+    // The first thing the operator does once the create returned: record the id.
+    expect(order[afterCreate]).toEqual({ op: 'writeStatus', creates: 1, id: svc?.id, written: true });
+    expect(r.ops.calls[afterCreate]?.status?.status).toBe('creating');
+
+    const last = steps.at(-1);
+    expect(last?.cr?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(last?.cr?.status).toMatchObject({ id: svc?.id, status: 'available', observedGeneration: 1 });
+    expect(ready(last?.cr)).toMatchObject({ status: 'True', reason: 'Available', observedGeneration: 1 });
+    expect(synced(last?.cr)).toMatchObject({ status: 'True', observedGeneration: 1 });
+    const o = last?.outcome;
+    expect(o?.kind).toBe('requeue');
+    const ms = o?.kind === 'requeue' ? o.ms : NaN;
+    expect(ms).toBeGreaterThanOrEqual(RESYNC_MS * 0.9);
+    expect(ms).toBeLessThanOrEqual(RESYNC_MS * 1.1);
+    expect(r.ops.events.map((e) => e.reason)).toEqual(['Created']);
+  });
+
+  it('writes no status when nothing changed, and makes no cloud call within the resync period', async () => {
+    const r = await rig();
+    await readyResource(r, 'web');
+    const writes = r.ops.statusWrites();
+    let calls = r.cloudCalls();
+
+    // The informer's periodic requeue, inside the resync period: gated, no cloud call, no write.
+    for (const advance of [0, 60_000]) {
+      await r.clock.advance(advance);
+      const s = await r.pass('web');
+      expect(s.outcome.kind).toBe('requeue');
+      expect(r.cloudCalls()).toBe(calls);
+    }
+    expect(r.ops.statusWrites()).toBe(writes);
+
+    // Once the period is over: one GET, still no write; and the next pass is gated again.
+    const gets = r.count('get');
+    await r.clock.advance(RESYNC_MS);
+    await r.pass('web');
+    expect(r.cloudCalls()).toBe(calls + 1);
+    expect(r.count('get')).toBe(gets + 1);
+    calls = r.cloudCalls();
+    await r.pass('web');
+    expect(r.cloudCalls()).toBe(calls);
+    expect(r.ops.statusWrites()).toBe(writes);
+
+    // After a restart (memory lost) two passes: one GET for the first, nothing for the second, no write.
+    r.restart();
+    await r.pass('web');
+    await r.pass('web');
+    expect(r.cloudCalls()).toBe(calls + 1);
+    expect(r.ops.statusWrites()).toBe(writes);
+  });
+
+  it('resolves a create whose response was lost by the ownership tag, never creating twice', async () => {
+    const r = await rig({ faults: { commitThenDrop: { operation: 'create', count: 1, mode: '504' } } });
+    r.ops.create(NS, 'web', spec());
+    const steps = await r.drive('web', isReady);
+
+    const first = steps[0];
+    expect(first?.outcome).toEqual({ kind: 'requeue', ms: 1_000 });
+    expect(synced(first?.cr)).toMatchObject({ status: 'False', reason: 'CreateOutcomeUnknown' });
+    expect(synced(first?.cr)?.message).toContain('EndPoint.0013');
+    expect(r.count('create')).toBe(1);
+    const services = r.sim.controls.services(PROJECT);
+    expect(services).toHaveLength(1);
+    expect(steps.at(-1)?.cr?.status?.id).toBe(services[0]?.id);
+    expect(r.ops.events.map((e) => e.reason)).toEqual(['Adopted']);
+  });
+});
+
+describe('terminal verdicts', () => {
+  it('stops on a port conflict until the spec changes, then reaches Ready', async () => {
+    const r = await rig();
+    await readyResource(r, 'a');
+    r.ops.create(NS, 'b', spec({ ports: [{ clientPort: 9090, serverPort: 80, protocol: 'TCP' }] }));
+    const failed = await r.pass('b');
+
+    expect(failed.outcome.kind).toBe('terminal');
+    const cond = ready(failed.cr);
+    expect(cond).toMatchObject({ status: 'False', reason: 'PortConflict', observedGeneration: 1 });
+    expect(cond?.message).toContain('EndPoint.3044');
+    expect(cond?.message).toMatch(/request id [0-9a-f]+/);
+    expect(failed.cr?.status?.observedGeneration).toBe(1);
+    expect(r.ops.events.filter((e) => e.key === `${NS}/b`).map((e) => [e.type, e.reason])).toEqual([
+      ['Warning', 'CreateFailed'],
+    ]);
+
+    // The same generation again (a resync, a restart of the watch): nothing reaches the cloud.
+    const calls = r.cloudCalls();
+    const writes = r.ops.statusWrites();
+    for (const advance of [0, 5_000]) {
+      await r.clock.advance(advance);
+      expect((await r.pass('b')).outcome.kind).toBe('done');
+    }
+    expect(r.cloudCalls()).toBe(calls);
+    expect(r.ops.statusWrites()).toBe(writes);
+
+    // The user moves the backend port: generation 2 retries and converges.
+    r.ops.updateSpec(NS, 'b', (s) => {
+      s.ports = [{ clientPort: 9090, serverPort: 81, protocol: 'TCP' }];
+    });
+    const fixedAt = r.clock.now();
+    const steps = await r.drive('b', isReady);
+    const last = steps.at(-1)?.cr;
+    expect(ready(last)).toMatchObject({ status: 'True', reason: 'Available', observedGeneration: 2 });
+    expect(last?.status?.observedGeneration).toBe(2);
+    expect(r.count('create')).toBe(3);
+    expect(r.sim.controls.services(PROJECT)).toHaveLength(2);
+    // A refused create leaves nothing to wait for: the new create goes out on the first pass.
+    const took = r.clock.now() - fixedAt;
+    console.log(`port conflict fixed 5 s after the refusal: Ready ${took} ms after the spec change`);
+    expect(took).toBeLessThanOrEqual(1.1 * CREATE_DELAY_MS + 2_000);
+  });
+
+  it('reports a failed create with the cloud code, and replaces it on a spec change', async () => {
+    const r = await rig({ faults: { failCreates: 1 } });
+    r.ops.create(NS, 'web', spec());
+    const steps = await r.drive('web', (s) => s.outcome.kind === 'terminal');
+    const failed = steps.at(-1)?.cr;
+    const failedId = failed?.status?.id;
+    expect(failed?.status?.status).toBe('failed');
+    expect(ready(failed)).toMatchObject({ status: 'False', reason: 'CreateFailed', observedGeneration: 1 });
+    expect(ready(failed)?.message).toContain('EndPoint.3001');
+    expect(r.ops.events.map((e) => [e.type, e.reason])).toEqual([
+      ['Normal', 'Created'],
+      ['Warning', 'CreateFailed'],
+    ]);
+
+    const calls = r.cloudCalls();
+    expect((await r.pass('web')).outcome.kind).toBe('done');
+    expect(r.cloudCalls()).toBe(calls);
+
+    r.ops.updateSpec(NS, 'web', (s) => {
+      s.description = 'second attempt';
+    });
+    const after = await r.drive('web', isReady);
+    const last = after.at(-1)?.cr;
+    expect(r.count('delete')).toBe(1);
+    expect(r.count('create')).toBe(2);
+    const services = r.sim.controls.services(PROJECT);
+    expect(services.map((s) => s.status)).toEqual(['available']);
+    expect(services[0]?.id).not.toBe(failedId);
+    expect(last?.status).toMatchObject({ id: services[0]?.id, status: 'available', observedGeneration: 2 });
+    expect(ready(last)).toMatchObject({ status: 'True', reason: 'Available', observedGeneration: 2 });
+  });
+
+  it('rechecks an exceeded quota every 5 minutes without rewriting status or repeating the event', async () => {
+    const r = await rig({ quota: 0 });
+    r.ops.create(NS, 'web', spec());
+    const first = await r.pass('web');
+    expect(first.outcome).toEqual({ kind: 'requeue', ms: 5 * 60_000 });
+    expect(ready(first.cr)).toMatchObject({ status: 'False', reason: 'QuotaExceeded' });
+    expect(ready(first.cr)?.message).toContain('Endpoint.1018');
+    const writes = r.ops.statusWrites();
+
+    // Within the recheck period: gated. After it: one more create, refused the same way, nothing rewritten.
+    expect((await r.pass('web')).outcome).toEqual({ kind: 'requeue', ms: 5 * 60_000 });
+    expect(r.count('create')).toBe(1);
+    await r.clock.advance(5 * 60_000);
+    const again = await r.pass('web');
+    expect(again.outcome).toEqual({ kind: 'requeue', ms: 5 * 60_000 });
+    expect(r.count('create')).toBe(2);
+    expect(r.ops.statusWrites()).toBe(writes);
+    expect(r.ops.events.map((e) => e.reason)).toEqual(['CreateFailed']);
+  });
+});
+
+describe('deletion', () => {
+  it('deletes the cloud service, polls until it is gone, then releases the resource', async () => {
+    const r = await rig();
+    const id = await readyResource(r, 'web');
+    r.ops.markDeleted(NS, 'web', new Date(r.clock.now()));
+    const start = r.clock.now();
+    const steps = await r.drive('web', (s) => s.cr === undefined);
+
+    expect(r.count('delete')).toBe(1);
+    expect(ready(steps[0]?.cr)).toMatchObject({ status: 'False', reason: 'Deleting' });
+    expect(steps[0]?.cr?.status).toMatchObject({ id, status: 'deleting' });
+    expect(r.sim.controls.services(PROJECT)).toEqual([]);
+    expect(r.ops.calls.filter((c) => c.op === 'removeFinalizer')).toHaveLength(1);
+    expect(r.ops.events.at(-1)).toMatchObject({
+      reason: 'Deleted',
+      note: `deleted cloud endpoint service ${id}`,
+    });
+    expect(r.clock.now() - start).toBeLessThanOrEqual(1.1 * DELETE_DELAY_MS + 2_000);
+    // Gone is gone: a late requeue finds nothing and does nothing.
+    const calls = r.cloudCalls();
+    expect((await r.pass('web')).outcome.kind).toBe('done');
+    expect(r.cloudCalls()).toBe(calls);
+  });
+
+  it('reports DeleteBlocked while an endpoint is connected, and finishes once it goes', async () => {
+    const r = await rig();
+    const id = await readyResource(r, 'web', { approvalEnabled: false });
+    const conn = r.sim.controls.addConnection(id, { domainId: defaultDomainId(PROJECT) });
+    expect(conn.status).toBe('accepted');
+    r.ops.markDeleted(NS, 'web', new Date(r.clock.now()));
+
+    const blocked = await r.pass('web');
+    expect(blocked.outcome).toEqual({ kind: 'requeue', ms: 30_000 });
+    expect(ready(blocked.cr)).toMatchObject({ status: 'False', reason: 'DeleteBlocked' });
+    expect(ready(blocked.cr)?.message).toContain('EndPoint.3006');
+    expect(blocked.cr?.metadata.finalizers).toEqual([FINALIZER]);
+    await r.clock.advance(30_000);
+    const writes = r.ops.statusWrites();
+    const again = await r.pass('web');
+    expect(again.outcome.kind).toBe('requeue');
+    expect(r.ops.statusWrites()).toBe(writes);
+    expect(r.ops.events.filter((e) => e.reason === 'DeleteBlocked')).toHaveLength(1);
+
+    r.sim.controls.removeConnection(id, conn.id);
+    await r.clock.advance(30_000);
+    await r.drive('web', (s) => s.cr === undefined);
+    expect(r.sim.controls.services(PROJECT)).toEqual([]);
+    expect(r.ops.events.at(-1)?.reason).toBe('Deleted');
+  });
+
+  it('abandons the cloud service when the CRD itself is being deleted', async () => {
+    const r = await rig();
+    const id = await readyResource(r, 'web');
+    r.ops.crdDeleting = true;
+    r.ops.markDeleted(NS, 'web', new Date(r.clock.now()));
+    const s = await r.pass('web');
+
+    expect(s.cr).toBeUndefined();
+    expect(r.count('delete')).toBe(0);
+    expect(r.sim.controls.services(PROJECT).map((x) => x.id)).toEqual([id]);
+    expect(r.ops.events.at(-1)?.reason).toBe('Abandoned');
+  });
+
+  it('leaves the cloud service in place with deletionPolicy Retain', async () => {
+    const r = await rig();
+    const id = await readyResource(r, 'web', { deletionPolicy: 'Retain' });
+    r.ops.markDeleted(NS, 'web', new Date(r.clock.now()));
+    const s = await r.pass('web');
+
+    expect(s.cr).toBeUndefined();
+    expect(r.count('delete')).toBe(0);
+    expect(r.sim.controls.services(PROJECT).map((x) => x.id)).toEqual([id]);
+    expect(r.ops.events.at(-1)?.reason).toBe('Retained');
+  });
+});
+
+describe('credentials', () => {
+  it('reports CredentialsMissing, rechecks in a minute, and never leaks the secret', async () => {
+    const planted = 'Planted+Secret/Value0123456789abcdefXYZ';
+    // The real resolver reading a Secret whose secret key is misnamed (a typo users make).
+    const resolver = (clock: ManualClock): CredentialResolver =>
+      new CredentialResolver({
+        core: {
+          readNamespacedSecret: async () => ({
+            data: {
+              accessKey: Buffer.from(AK).toString('base64'),
+              secretkey: Buffer.from(planted).toString('base64'),
+            },
+          }),
+        },
+        defaults: { projectId: PROJECT, region: 'cn-north-4' },
+        qps: 10,
+        burst: 20,
+        clock,
+      });
+    const r = await rig({}, (clock) => ({ credentials: resolver(clock) }));
+    r.ops.create(NS, 'web', spec({ credentialsSecretRef: { name: 'vpcep-creds' } }));
+    const mem = memoryLogger('debug');
+    const s = await r.pass('web', mem.log);
+
+    expect(s.outcome).toEqual({ kind: 'requeue', ms: 60_000 });
+    expect(ready(s.cr)).toMatchObject({ status: 'False', reason: 'CredentialsMissing' });
+    expect(ready(s.cr)?.message).toBe('Secret default/vpcep-creds has no key secretKey');
+    expect(r.cloudCalls()).toBe(0);
+    const everything = JSON.stringify([s.cr, r.ops.events, r.ops.calls]) + mem.text();
+    for (const leak of [planted, Buffer.from(planted).toString('base64'), AK])
+      expect(everything).not.toContain(leak);
+  });
+});
