@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Simulator } from '../../../src/simulator/index.js';
-import { testKube, type TestKube } from '../support/kube.js';
 import {
   cond,
   createCR,
   isReady,
   specFor,
-  startOperator,
-  startTestSimulator,
   uuid,
   waitForCR,
-  type OperatorProcess,
+  useOperatorFixture,
 } from '../support/operator.js';
 
 /** Calls of `ops` the simulator sees during `ms` of real time. */
@@ -22,36 +19,22 @@ async function callsDuring(sim: Simulator, ms: number): Promise<number> {
 }
 
 describe('terminal cloud errors: a clear condition and no hot loop', () => {
-  let k: TestKube;
-  let ns: string;
-  let sim: Simulator;
-  let op: OperatorProcess;
-
-  beforeAll(async () => {
-    k = testKube();
-    ns = await k.freshNamespace('errors');
-    sim = await startTestSimulator({ createDelayMs: 300, quota: 3 });
-    op = startOperator({ kubeconfig: k.kubeconfig, simUrl: sim.url, namespaces: [ns] });
-  });
-  afterAll(async () => {
-    expect(await op?.stop()).toBe(0);
-    await sim?.close();
-  });
+  const f = useOperatorFixture('errors', { sim: { createDelayMs: 300, quota: 3 } });
 
   it('a port conflict between two resources sharing a portId is PortConflict with EndPoint.3044', async () => {
     const portId = uuid();
     const vpcId = uuid();
-    await createCR(k.custom, ns, 'first', specFor({ portId, vpcId }));
-    await waitForCR(k.custom, ns, 'first', isReady, 'first Ready');
+    await createCR(f.k.custom, f.ns, 'first', specFor({ portId, vpcId }));
+    await waitForCR(f.k.custom, f.ns, 'first', isReady, 'first Ready');
     await createCR(
-      k.custom,
-      ns,
+      f.k.custom,
+      f.ns,
       'second',
       specFor({ portId, vpcId, ports: [{ clientPort: 9000, serverPort: 90 }] }),
     );
     const cr = await waitForCR(
-      k.custom,
-      ns,
+      f.k.custom,
+      f.ns,
       'second',
       (c) => cond(c, 'Ready')?.reason === 'PortConflict',
       'PortConflict',
@@ -64,7 +47,7 @@ describe('terminal cloud errors: a clear condition and no hot loop', () => {
     expect(cond(cr, 'Synced')?.status).toBe('False');
     expect(cr?.status?.observedGeneration).toBe(1);
     // No hot loop: nothing reaches the cloud while nothing changes.
-    const calls = await callsDuring(sim, 6_000);
+    const calls = await callsDuring(f.sim, 6_000);
     console.log(`cloud calls in a 6 s window after a terminal PortConflict: ${calls}`);
     expect(calls).toBe(0);
   });
@@ -72,19 +55,19 @@ describe('terminal cloud errors: a clear condition and no hot loop', () => {
   it('an exceeded quota is QuotaExceeded with Endpoint.1018, rechecked slowly', async () => {
     // Quota 3: `first` holds one; two more fill it; the fourth is refused.
     for (const name of ['q1', 'q2']) {
-      await createCR(k.custom, ns, name, specFor({ portId: uuid(), vpcId: uuid() }));
-      await waitForCR(k.custom, ns, name, isReady, `${name} Ready`);
+      await createCR(f.k.custom, f.ns, name, specFor({ portId: uuid(), vpcId: uuid() }));
+      await waitForCR(f.k.custom, f.ns, name, isReady, `${name} Ready`);
     }
-    await createCR(k.custom, ns, 'over', specFor({ portId: uuid(), vpcId: uuid() }));
+    await createCR(f.k.custom, f.ns, 'over', specFor({ portId: uuid(), vpcId: uuid() }));
     const cr = await waitForCR(
-      k.custom,
-      ns,
+      f.k.custom,
+      f.ns,
       'over',
       (c) => cond(c, 'Ready')?.reason === 'QuotaExceeded',
       'QuotaExceeded',
     );
     expect(cond(cr, 'Ready')?.message).toMatch(/Endpoint\.1018/);
-    const calls = await callsDuring(sim, 6_000);
+    const calls = await callsDuring(f.sim, 6_000);
     console.log(`cloud calls in a 6 s window after QuotaExceeded: ${calls}`);
     expect(calls).toBe(0);
   });

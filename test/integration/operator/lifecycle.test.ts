@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OWNERSHIP_TAG_KEY } from '../../../src/api/constants.js';
-import type { Simulator } from '../../../src/simulator/index.js';
-import { eventually, testKube, type TestKube } from '../support/kube.js';
+import { eventually } from '../support/kube.js';
 import {
   cond,
   createCR,
@@ -10,42 +9,29 @@ import {
   isReady,
   patchCR,
   specFor,
-  startOperator,
-  startTestSimulator,
   TEST_CREDS,
   uuid,
   waitForCR,
-  type OperatorProcess,
+  useOperatorFixture,
 } from '../support/operator.js';
 
 describe('VpcEndpointService lifecycle against the simulator', () => {
-  let k: TestKube;
-  let ns: string;
-  let sim: Simulator;
-  let op: OperatorProcess;
+  const f = useOperatorFixture('life');
   const portId = uuid();
   const vpcId = uuid();
 
-  beforeAll(async () => {
-    k = testKube();
-    ns = await k.freshNamespace('life');
-    sim = await startTestSimulator();
-    op = startOperator({ kubeconfig: k.kubeconfig, simUrl: sim.url, namespaces: [ns] });
-  });
-
-  afterAll(async () => {
-    const code = await op?.stop();
-    await sim?.close();
-    expect(code).toBe(0);
-  });
-
   it('creates the cloud service and reports id, status, poolId and Ready=True', async () => {
-    await createCR(k.custom, ns, 'svc', specFor({ portId, vpcId, serviceName: 'life', description: 'v1' }));
-    const out = await k.kubectl('wait', '-n', ns, '--for=condition=Ready', '--timeout=60s', 'vpces/svc');
+    await createCR(
+      f.k.custom,
+      f.ns,
+      'svc',
+      specFor({ portId, vpcId, serviceName: 'life', description: 'v1' }),
+    );
+    const out = await f.k.kubectl('wait', '-n', f.ns, '--for=condition=Ready', '--timeout=60s', 'vpces/svc');
     expect(out).toMatch(/condition met/);
-    const cr = (await getCR(k.custom, ns, 'svc'))!;
+    const cr = (await getCR(f.k.custom, f.ns, 'svc'))!;
     expect(isReady(cr)).toBe(true);
-    const cloud = sim.controls.services();
+    const cloud = f.sim.controls.services();
     expect(cloud).toHaveLength(1);
     const svc = cloud[0]!;
     expect(cr.status).toMatchObject({
@@ -58,14 +44,14 @@ describe('VpcEndpointService lifecycle against the simulator', () => {
     expect(cond(cr, 'Synced')?.status).toBe('True');
     expect(svc.tags).toContainEqual({ key: OWNERSHIP_TAG_KEY, value: cr.metadata.uid });
     expect(cr.metadata.finalizers).toContain('vpcep.huaweicloud.io/finalizer');
-    expect(sim.controls.counters().create).toBe(1);
-    const table = await k.kubectl('get', 'vpces', '-n', ns);
+    expect(f.sim.controls.counters().create).toBe(1);
+    const table = await f.k.kubectl('get', 'vpces', '-n', f.ns);
     expect(table).toMatch(new RegExp(`svc\\s+${svc.id}\\s+available\\s+${svc.pool_id}\\s+True`));
   });
 
   it('sends one PUT when a mutable field changes, and status follows', async () => {
-    const before = sim.controls.counters().update ?? 0;
-    await patchCR(k.custom, ns, 'svc', {
+    const before = f.sim.controls.counters().update ?? 0;
+    await patchCR(f.k.custom, f.ns, 'svc', {
       spec: {
         description: 'v2',
         ports: [
@@ -75,21 +61,21 @@ describe('VpcEndpointService lifecycle against the simulator', () => {
       },
     });
     const cr = await waitForCR(
-      k.custom,
-      ns,
+      f.k.custom,
+      f.ns,
       'svc',
       (c) => c?.metadata.generation === 2 && isReady(c),
       'Ready at generation 2',
     );
-    expect((sim.controls.counters().update ?? 0) - before).toBe(1);
-    const svc = sim.controls.services()[0]!;
+    expect((f.sim.controls.counters().update ?? 0) - before).toBe(1);
+    const svc = f.sim.controls.services()[0]!;
     expect(svc.description).toBe('v2');
     expect(svc.ports).toHaveLength(2);
     expect(cr?.status?.observedGeneration).toBe(2);
   });
 
   it('applies tag changes key by key and never touches the ownership tag', async () => {
-    await patchCR(k.custom, ns, 'svc', {
+    await patchCR(f.k.custom, f.ns, 'svc', {
       spec: {
         tags: [
           { key: 'env', value: 'test' },
@@ -98,44 +84,44 @@ describe('VpcEndpointService lifecycle against the simulator', () => {
       },
     });
     const cr = await waitForCR(
-      k.custom,
-      ns,
+      f.k.custom,
+      f.ns,
       'svc',
       (c) => c?.metadata.generation === 3 && isReady(c),
       'Ready at generation 3',
     );
-    await patchCR(k.custom, ns, 'svc', { spec: { tags: [{ key: 'env', value: 'prod' }] } });
+    await patchCR(f.k.custom, f.ns, 'svc', { spec: { tags: [{ key: 'env', value: 'prod' }] } });
     await waitForCR(
-      k.custom,
-      ns,
+      f.k.custom,
+      f.ns,
       'svc',
       (c) => c?.metadata.generation === 4 && isReady(c),
       'Ready at generation 4',
     );
-    const tags = sim.controls.services()[0]!.tags ?? [];
+    const tags = f.sim.controls.services()[0]!.tags ?? [];
     expect(tags).toHaveLength(2);
     expect(tags).toContainEqual({ key: 'env', value: 'prod' });
     expect(tags).toContainEqual({ key: OWNERSHIP_TAG_KEY, value: cr?.metadata.uid });
   });
 
   it('deletes the cloud service when the resource is deleted, then drops the finalizer', async () => {
-    const id = (await getCR(k.custom, ns, 'svc'))!.status!.id!;
-    await deleteCR(k.custom, ns, 'svc');
+    const id = (await getCR(f.k.custom, f.ns, 'svc'))!.status!.id!;
+    await deleteCR(f.k.custom, f.ns, 'svc');
     await eventually(
-      async () => ((await getCR(k.custom, ns, 'svc')) === undefined ? true : undefined),
+      async () => ((await getCR(f.k.custom, f.ns, 'svc')) === undefined ? true : undefined),
       'the resource to be gone',
       60_000,
       200,
     );
-    expect(sim.controls.services().find((s) => s.id === id)).toBeUndefined();
-    expect(sim.controls.counters().delete).toBe(1);
+    expect(f.sim.controls.services().find((s) => s.id === id)).toBeUndefined();
+    expect(f.sim.controls.counters().delete).toBe(1);
   });
 
   it('never writes the secret key to logs, events or status', async () => {
-    const events = await k.kubectl('get', 'events.events.k8s.io', '-n', ns, '-o', 'json');
-    const crs = await k.kubectl('get', 'vpces', '-n', ns, '-o', 'json');
-    expect(op.lines.length).toBeGreaterThan(5);
-    for (const text of [op.lines.join('\n'), events, crs]) expect(text).not.toContain(TEST_CREDS.secretKey);
+    const events = await f.k.kubectl('get', 'events.events.k8s.io', '-n', f.ns, '-o', 'json');
+    const crs = await f.k.kubectl('get', 'vpces', '-n', f.ns, '-o', 'json');
+    expect(f.op.lines.length).toBeGreaterThan(5);
+    for (const text of [f.op.lines.join('\n'), events, crs]) expect(text).not.toContain(TEST_CREDS.secretKey);
     expect(events).toMatch(/"reason": "Created"/);
     expect(events).toMatch(/"reason": "Updated"/);
     expect(events).toMatch(/"reason": "Deleted"/);

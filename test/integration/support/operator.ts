@@ -4,7 +4,8 @@ import { ApiException, type CustomObjectsApi } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../../src/api/constants.js';
 import type { VpcEndpointService, VpcEndpointServiceSpec } from '../../../src/api/types.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
-import { eventually } from './kube.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { eventually, testKube, type TestKube } from './kube.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -185,4 +186,41 @@ export function waitForCR(
     timeoutMs,
     200,
   ).then((r) => r.cr);
+}
+
+/** What {@link useOperatorFixture} sets up for a test file; the fields are filled in by `beforeAll`. */
+export interface OperatorFixture {
+  k: TestKube;
+  ns: string;
+  sim: Simulator;
+  op: OperatorProcess;
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` for the usual operator test file: a fresh namespace (`prefix-xxxxxx`),
+ * a simulator, and the operator watching that namespace (or all of them). Teardown stops the operator
+ * and expects a clean exit (code 0), then closes the simulator.
+ */
+export function useOperatorFixture(
+  prefix: string,
+  opts: { sim?: Partial<SimulatorOptions>; args?: string[]; allNamespaces?: boolean } = {},
+): OperatorFixture {
+  const f = {} as OperatorFixture;
+  beforeAll(async () => {
+    f.k = testKube();
+    f.ns = await f.k.freshNamespace(prefix);
+    f.sim = await startTestSimulator(opts.sim);
+    f.op = startOperator({
+      kubeconfig: f.k.kubeconfig,
+      simUrl: f.sim.url,
+      namespaces: opts.allNamespaces ? [] : [f.ns],
+      ...(opts.args ? { args: opts.args } : {}),
+    });
+  });
+  afterAll(async () => {
+    const code = await f.op?.stop();
+    await f.sim?.close();
+    expect(code).toBe(0);
+  });
+  return f;
 }
