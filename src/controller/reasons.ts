@@ -11,6 +11,8 @@ export const Reason = {
   Creating: 'Creating',
   Updating: 'Updating',
   Deleting: 'Deleting',
+  /** A failed service is being deleted so that a new one can be created with the changed spec. */
+  Replacing: 'Replacing',
   CreateFailed: 'CreateFailed',
   PortConflict: 'PortConflict',
   QuotaExceeded: 'QuotaExceeded',

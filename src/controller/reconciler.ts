@@ -198,6 +198,14 @@ export class VpcEndpointServiceReconciler {
     if (knownId) {
       const svc = await getOrUndefined(client, knownId);
       if (svc) return svc;
+      if (getCondition(cr.status?.conditions, ConditionType.Ready)?.reason === Reason.Replacing) {
+        // The failed service we deleted is gone: create its replacement (no one else took it away).
+        draft.clearCloud();
+        await this.commit(cr, draft);
+        await ops.setAnnotations(cr, { [ANNOTATION_CREATE_REQUESTED_AT]: null });
+        this.recreating.add(cr.metadata.uid ?? '');
+        return undefined;
+      }
       // Gone behind our back (or not yet readable right after the create).
       if (this.withinCreateGrace(cr))
         throw new CloudError({
@@ -360,13 +368,16 @@ export class VpcEndpointServiceReconciler {
     const { ops, clock } = this.opts;
     draft.setCloud(toStatusFields(svc));
     const status = svc.status ?? '';
+    const replacing = getCondition(cr.status?.conditions, ConditionType.Ready)?.reason === Reason.Replacing;
     if (status === 'creating' || status === 'deleting') {
-      const reason = status === 'creating' ? Reason.Creating : Reason.Deleting;
-      const msg =
-        status === 'creating'
-          ? 'the cloud is creating the endpoint service'
-          : 'the endpoint service is being deleted outside the operator';
-      draft.condition(ConditionType.Ready, 'False', reason, msg);
+      if (!(status === 'deleting' && replacing)) {
+        const reason = status === 'creating' ? Reason.Creating : Reason.Deleting;
+        const msg =
+          status === 'creating'
+            ? 'the cloud is creating the endpoint service'
+            : 'the endpoint service is being deleted outside the operator';
+        draft.condition(ConditionType.Ready, 'False', reason, msg);
+      }
       draft.condition(ConditionType.Synced, 'True', Reason.ReconcileSuccess, '');
       await this.commit(cr, draft);
       const started = parseCloudTime(status === 'creating' ? svc.created_at : svc.updated_at) ?? clock.now();
@@ -380,25 +391,24 @@ export class VpcEndpointServiceReconciler {
         prior?.reason === Reason.CreateFailed &&
         (prior.observedGeneration ?? 0) < generation
       ) {
-        // The spec changed since the failure: replace the failed service.
+        // The spec changed since the failure: delete the failed service, wait until it is gone (its
+        // ports stay taken until then), then create the replacement.
         await deleteIgnoringNotFound(client, svc.id);
-        draft.clearCloud();
-        await ops.setAnnotations(cr, { [ANNOTATION_CREATE_REQUESTED_AT]: null });
+        draft.setCloud({ status: 'deleting' });
         draft.condition(
           ConditionType.Ready,
           'False',
-          Reason.Creating,
+          Reason.Replacing,
           `deleting failed service ${svc.id} to create it again with the new spec`,
         );
         await this.commit(cr, draft);
-        this.recreating.add(cr.metadata.uid ?? '');
         await ops.event(cr, {
           type: 'Normal',
           reason: 'Deleted',
           action: 'Delete',
-          note: `deleted failed cloud endpoint service ${svc.id}; creating it again with the new spec`,
+          note: `deleting failed cloud endpoint service ${svc.id}; it is created again with the new spec`,
         });
-        return { requeueAfterMs: UNKNOWN_OUTCOME_RECHECK_MS };
+        return { requeueAfterMs: pollDelay(0) };
       }
       const detail =
         (svc.error ?? []).map((e) => `${e.error_code}: ${e.error_message}`).join('; ') || 'no error detail';

@@ -406,6 +406,14 @@ describe('terminal verdicts', () => {
     expect(services[0]?.id).not.toBe(failedId);
     expect(last?.status).toMatchObject({ id: services[0]?.id, status: 'available', observedGeneration: 2 });
     expect(ready(last)).toMatchObject({ status: 'True', reason: 'Available', observedGeneration: 2 });
+    // The replacement waits for the failed service to be gone, and says so: no adoption, no vanishing.
+    expect(after.some((st) => ready(st.cr)?.reason === 'Replacing')).toBe(true);
+    expect(r.ops.events.map((e) => [e.type, e.reason])).toEqual([
+      ['Normal', 'Created'],
+      ['Warning', 'CreateFailed'],
+      ['Normal', 'Deleted'],
+      ['Normal', 'Recreated'],
+    ]);
   });
 
   it('rechecks an exceeded quota every 5 minutes without rewriting status or repeating the event', async () => {
