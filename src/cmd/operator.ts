@@ -71,7 +71,7 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
     onCall: cloudCallMetrics(registry),
   });
   const reconciler = new VpcEndpointServiceReconciler({
-    ops: new KubeResourceOps({ custom, apiextensions: kc.makeApiClient(ApiextensionsV1Api), recorder }),
+    ops: new KubeResourceOps({ custom, apiextensions: kc.makeApiClient(ApiextensionsV1Api), recorder, log }),
     credentials,
     clock,
     resyncMs: config.resyncMs,

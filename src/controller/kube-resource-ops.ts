@@ -11,8 +11,9 @@ import {
 } from '@kubernetes/client-node';
 import { API_VERSION, FINALIZER, GROUP, KIND, PLURAL, VERSION } from '../api/constants.js';
 import type { VpcEndpointService, VpcEndpointServiceStatus } from '../api/types.js';
-import { isNotFound } from '../runtime/api-errors.js';
+import { httpStatusOf, isNotFound } from '../runtime/api-errors.js';
 import type { EventRecorder } from '../runtime/events.js';
+import type { Logger } from '../runtime/logging.js';
 import { addFinalizer, removeFinalizer } from '../runtime/finalizer.js';
 import { StatusWriter } from '../runtime/status-writer.js';
 import type { ResourceEvent, ResourceOps } from './resource-ops.js';
@@ -24,12 +25,14 @@ export interface KubeResourceOpsOptions {
   custom: CustomObjectsApi;
   apiextensions: Pick<ApiextensionsV1Api, 'readCustomResourceDefinition'>;
   recorder: EventRecorder;
+  log?: Logger;
 }
 
 const base = { group: GROUP, version: VERSION, plural: PLURAL };
 
 export class KubeResourceOps implements ResourceOps {
   private readonly status: StatusWriter;
+  private guardWarned = false;
 
   constructor(private readonly o: KubeResourceOpsOptions) {
     this.status = new StatusWriter({ api: o.custom, ...base });
@@ -77,13 +80,27 @@ export class KubeResourceOps implements ResourceOps {
     cr.metadata.annotations = next;
   }
 
+  /**
+   * Whether the CRD is being deleted. Gone entirely counts as deleted (its resources are being cascaded
+   * away). Forbidden (the chart's `rbac.crdGuard=false`) means the guard is off: warned once, then
+   * deletions proceed by `deletionPolicy` as if the CRD were staying.
+   */
   async crdBeingDeleted(): Promise<boolean> {
     try {
       const crd = await this.o.apiextensions.readCustomResourceDefinition({ name: CRD_NAME });
       return crd.metadata?.deletionTimestamp !== undefined && crd.metadata.deletionTimestamp !== null;
     } catch (e) {
-      // Gone entirely: the CRs are being cascaded away, so the same rule applies.
       if (isNotFound(e)) return true;
+      if (httpStatusOf(e) === 403) {
+        if (!this.guardWarned) {
+          this.guardWarned = true;
+          this.o.log?.warn(
+            { crd: CRD_NAME },
+            'may not read the CRD: the abandon-on-CRD-deletion guard is off; deleting the CRD will delete cloud services',
+          );
+        }
+        return false;
+      }
       throw e;
     }
   }
