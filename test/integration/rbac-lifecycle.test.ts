@@ -1,0 +1,369 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it, inject, onTestFinished } from 'vitest';
+import { FINALIZER, GROUP, PLURAL, VERSION } from '../../src/api/constants.js';
+import type { VpcEndpointService } from '../../src/api/types.js';
+import type { Simulator } from '../../src/simulator/index.js';
+import { eventually, testKube, type TestKube } from './support/kube.js';
+import {
+  cond,
+  createCR,
+  deleteCR,
+  isReady,
+  patchCR,
+  specFor,
+  startOperator,
+  startTestSimulator,
+  TEST_CREDS,
+  uuid,
+  waitForCR,
+  type OperatorProcess,
+} from './support/operator.js';
+
+// Issue 8, "RBAC is proven, not assumed": the operator runs outside the cluster with a token of the
+// chart's ServiceAccount (nothing but what the chart grants), reads its cloud credentials from a
+// Secret named by the CR (the operator-wide environment credentials are blank), elects itself through
+// a Lease in the release namespace, and takes a CR through create, update and delete against the
+// simulator, in both RBAC modes of the chart. Any 403 the chart's RBAC causes fails the test.
+// What the ServiceAccount must NOT be able to do is proven by deploy.test.ts (`kubectl auth can-i`).
+
+const root = path.resolve(import.meta.dirname, '../..');
+const chart = path.join(root, 'deploy/helm/vpcep-operator');
+const LEASE = 'vpcep-operator-leader';
+const SECRET = 'vpcep-credentials';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command; never throws (the exit code is part of the answer). */
+function run(cmd: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function ok(r: Run, what: string): string {
+  if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+/**
+ * Lines of the operator's output that report an authorization failure. A write into a namespace that is
+ * being deleted is also a 403 (`... because it is being terminated`), which is no RBAC matter: in
+ * all-namespaces mode the operator may meet CRs other files left in such a namespace.
+ */
+const forbiddenLines = (op: OperatorProcess): string[] =>
+  op.lines.filter(
+    (l) =>
+      /forbidden|HTTP-Code: 403|"(status|code|statusCode)":\s*403\b/i.test(l) &&
+      !l.includes('because it is being terminated'),
+  );
+
+/** The identity the operator logged at start (the Lease holder while it leads). */
+function loggedIdentity(op: OperatorProcess): string | undefined {
+  for (const l of op.lines) {
+    try {
+      const rec = JSON.parse(l) as { msg?: string; identity?: string };
+      if (rec.msg === 'operator started' && rec.identity) return rec.identity;
+    } catch {
+      // not a JSON log line
+    }
+  }
+  return undefined;
+}
+
+interface Mode {
+  title: string;
+  /** Extra `helm install` values; `watched` is the namespace of the CR. */
+  helmSet(watched: string): string[];
+  /** `--namespaces` of the operator ([] = all namespaces). */
+  namespaces(watched: string): string[];
+}
+
+const MODES: Mode[] = [
+  {
+    title: 'all-namespaces mode (default values: ClusterRoles)',
+    helmSet: () => [],
+    namespaces: () => [],
+  },
+  {
+    title: 'namespaced-only mode (watchNamespaces: a Role in the watched namespace, Secret by name)',
+    helmSet: (watched) => [
+      '--set',
+      `watchNamespaces={${watched}}`,
+      '--set',
+      `rbac.credentialSecretNames={${SECRET}}`,
+    ],
+    namespaces: (watched) => [watched],
+  },
+];
+
+describe('the chart RBAC suffices: full lifecycle as the chart ServiceAccount (token outside the cluster)', () => {
+  let k: TestKube;
+  let helmBin: string;
+  let kubectlBin: string;
+  let tmp: string;
+  /** UIDs of CRs (of other test files) that had no finalizer before an operator here started. */
+  const unfinalized = new Set<string>();
+
+  const helm = (...args: string[]): Promise<Run> => run(helmBin, ['--kubeconfig', k.kubeconfig, ...args]);
+  const kubectlAs = (kubeconfig: string, ...args: string[]): Promise<Run> =>
+    run(kubectlBin, ['--kubeconfig', kubeconfig, ...args]);
+
+  /**
+   * Every VpcEndpointService in the cluster (other files may leave some behind). Retried: on a fresh
+   * control plane the first cluster-wide list may meet 429 "storage is (re)initializing".
+   */
+  const allCRs = (): Promise<VpcEndpointService[]> =>
+    eventually(
+      async () =>
+        (
+          (await k.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as {
+            items: VpcEndpointService[];
+          }
+        ).items,
+      'a cluster-wide list of VpcEndpointServices',
+      30_000,
+      500,
+    );
+
+  /** A kubeconfig for the admin kubeconfig's cluster (server + CA) whose only credential is `token`. */
+  function tokenKubeconfig(token: string, file: string): string {
+    const cluster = k.kc.getCurrentCluster();
+    if (!cluster) throw new Error('the admin kubeconfig has no current cluster');
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [
+        {
+          name: 'it',
+          server: cluster.server,
+          skipTLSVerify: false,
+          ...(cluster.caData ? { caData: cluster.caData } : {}),
+          ...(cluster.caFile ? { caFile: cluster.caFile } : {}),
+        },
+      ],
+      users: [{ name: 'sa', token }],
+      contexts: [{ name: 'sa', cluster: 'it', user: 'sa' }],
+      currentContext: 'sa',
+    });
+    writeFileSync(file, kc.exportConfig(), { mode: 0o600 });
+    return file;
+  }
+
+  /** Removes the finalizer from CRs of other files that had none before an operator here ran. */
+  async function giveBackFinalizers(): Promise<void> {
+    for (const c of await allCRs()) {
+      const { uid, namespace, name, finalizers = [], resourceVersion } = c.metadata;
+      if (!uid || !name || !unfinalized.has(uid) || !finalizers.includes(FINALIZER)) continue;
+      await patchCR(k.custom, namespace ?? 'default', name, {
+        metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion },
+      });
+    }
+  }
+
+  beforeAll(() => {
+    k = testKube();
+    const bin = inject('toolsBin');
+    helmBin = path.join(bin, 'helm');
+    kubectlBin = path.join(bin, 'kubectl');
+    tmp = mkdtempSync(path.join(tmpdir(), 'vpcep-rbac-'));
+  });
+
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it.each(MODES)('$title', async (mode) => {
+    const releaseNs = await k.freshNamespace('vpcep-system');
+    const watched = await k.freshNamespace('rbac-crs');
+    const release = `rbac-${randomBytes(3).toString('hex')}`;
+    const saName = `${release}-vpcep-operator`;
+    const running: { op?: OperatorProcess; sim?: Simulator } = {};
+    let installed = false;
+    // Runs whether the test passed or not, so a failed variant never leaves an operator watching the
+    // next one's namespace. On success the test itself has already stopped and uninstalled.
+    onTestFinished(async () => {
+      await running.op?.kill();
+      await running.sim?.close();
+      await giveBackFinalizers();
+      if (installed) await helm('uninstall', release, '--namespace', releaseNs);
+      for (const name of [watched, releaseNs]) await k.core.deleteNamespace({ name }).catch(() => undefined);
+    });
+
+    // 1. The chart, as a user installs it (the CRD is already there; no nodes, so no --wait).
+    const out = ok(
+      await helm(
+        'install',
+        release,
+        chart,
+        '--namespace',
+        releaseNs,
+        '--skip-crds',
+        ...mode.helmSet(watched),
+      ),
+      'helm install',
+    );
+    installed = true;
+    expect(out).toContain('STATUS: deployed');
+
+    // 2. A token of the chart's ServiceAccount, and a kubeconfig holding nothing else.
+    const token = (await k.kubectl('create', 'token', saName, '-n', releaseNs, '--duration=1h')).trim();
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const saKubeconfig = tokenKubeconfig(token, path.join(tmp, `${release}.kubeconfig`));
+    const whoami = JSON.parse(
+      ok(await kubectlAs(saKubeconfig, 'auth', 'whoami', '-o', 'json'), 'kubectl auth whoami'),
+    ) as { status: { userInfo: { username: string } } };
+    expect(whoami.status.userInfo.username).toBe(`system:serviceaccount:${releaseNs}:${saName}`);
+    const canList = await kubectlAs(saKubeconfig, 'auth', 'can-i', 'list', 'secrets', '-n', watched);
+    expect(canList.stdout.trim()).toBe('no');
+
+    // Per-CR credentials: a Secret in the CR's namespace (the operator's environment has none).
+    await k.core.createNamespacedSecret({
+      namespace: watched,
+      body: {
+        metadata: { name: SECRET },
+        stringData: {
+          accessKey: TEST_CREDS.accessKey,
+          secretKey: TEST_CREDS.secretKey,
+          projectId: TEST_CREDS.projectId,
+          region: 'cn-north-4',
+        },
+      },
+    });
+
+    // In all-namespaces mode the operator also sees CRs other files left behind: remember which had
+    // no finalizer, so that the one it adds to them can be taken back afterwards.
+    for (const c of await allCRs())
+      if (c.metadata.uid && !(c.metadata.finalizers ?? []).includes(FINALIZER))
+        unfinalized.add(c.metadata.uid);
+
+    // 3. The operator, as the ServiceAccount, leader-elected in the release namespace.
+    const sim = (running.sim = await startTestSimulator());
+    const op = (running.op = startOperator({
+      kubeconfig: saKubeconfig,
+      simUrl: sim.url,
+      namespaces: mode.namespaces(watched),
+      args: ['--leader-elect', `--leader-election-namespace=${releaseNs}`],
+      env: {
+        HUAWEICLOUD_SDK_AK: '',
+        HUAWEICLOUD_SDK_SK: '',
+        HUAWEICLOUD_SDK_PROJECT_ID: '',
+        HUAWEICLOUD_REGION: '',
+      },
+    }));
+
+    try {
+      await lifecycle(op, sim, watched, releaseNs);
+    } catch (e) {
+      // A refusal by the apiserver usually shows as a timeout: name the cause.
+      const refused = forbiddenLines(op);
+      if (refused.length > 0)
+        throw new Error(
+          `${(e as Error).message}\nthe apiserver refused the operator (${refused.length} lines), first:\n${refused[0]?.slice(0, 1500)}`,
+        );
+      throw e;
+    }
+
+    // 5. Graceful stop, then uninstall (what remains is left to onTestFinished).
+    expect(await op.stop()).toBe(0);
+    await giveBackFinalizers();
+    ok(await helm('uninstall', release, '--namespace', releaseNs), 'helm uninstall');
+    installed = false;
+  });
+
+  /** Create, update, delete of one CR with per-CR credentials; leader election; events; no refusal. */
+  async function lifecycle(
+    op: OperatorProcess,
+    sim: Simulator,
+    watched: string,
+    releaseNs: string,
+  ): Promise<void> {
+    // 4a. Create: Ready with the cloud's id; the service exists in the simulator.
+    const portId = uuid();
+    const vpcId = uuid();
+    await createCR(
+      k.custom,
+      watched,
+      'svc',
+      specFor({
+        portId,
+        vpcId,
+        serviceName: 'rbac',
+        description: 'v1',
+        credentialsSecretRef: { name: SECRET },
+      }),
+    );
+    const ready = await waitForCR(k.custom, watched, 'svc', isReady, 'Ready at generation 1');
+    const id = ready?.status?.id;
+    expect(id).toBeTruthy();
+    expect(ready?.metadata.finalizers).toContain(FINALIZER);
+    const created = sim.controls.services();
+    expect(created.map((s) => s.id)).toEqual([id]);
+    expect(created[0]?.description).toBe('v1');
+    expect(ready?.status).toMatchObject({ status: 'available', serviceName: `cn-north-4.rbac.${id}` });
+
+    // The Secret was the only source: a CR without credentialsSecretRef gets CredentialsMissing.
+    await createCR(
+      k.custom,
+      watched,
+      'no-creds',
+      specFor({ portId: uuid(), vpcId: uuid(), deletionPolicy: 'Retain' }),
+    );
+    const missing = await waitForCR(
+      k.custom,
+      watched,
+      'no-creds',
+      (c) => cond(c, 'Ready')?.reason === 'CredentialsMissing',
+      'Ready=False CredentialsMissing',
+    );
+    expect(cond(missing, 'Ready')?.status).toBe('False');
+
+    // The operator leads through a Lease in the release namespace.
+    const identity = await eventually(async () => loggedIdentity(op), 'the operator to log its identity');
+    const lease = JSON.parse(await k.kubectl('get', 'lease', LEASE, '-n', releaseNs, '-o', 'json')) as {
+      spec: { holderIdentity?: string };
+    };
+    expect(lease.spec.holderIdentity).toBe(identity);
+
+    // 4b. Update a mutable field: one PUT, Ready at generation 2.
+    const putsBefore = sim.controls.counters().update ?? 0;
+    await patchCR(k.custom, watched, 'svc', { spec: { description: 'v2' } });
+    const updated = await waitForCR(
+      k.custom,
+      watched,
+      'svc',
+      (c) => c?.metadata.generation === 2 && isReady(c),
+      'Ready at generation 2',
+    );
+    expect(updated?.status?.observedGeneration).toBe(2);
+    expect((sim.controls.counters().update ?? 0) - putsBefore).toBe(1);
+    expect(sim.controls.services().find((s) => s.id === id)?.description).toBe('v2');
+
+    // 4c. Delete: the cloud service goes, then the finalizer, then the CR.
+    await deleteCR(k.custom, watched, 'svc');
+    await deleteCR(k.custom, watched, 'no-creds');
+    for (const name of ['svc', 'no-creds'])
+      await waitForCR(k.custom, watched, name, (c) => c === undefined, 'gone', 60_000);
+    expect(sim.controls.services().find((s) => s.id === id)).toBeUndefined();
+    expect(sim.controls.counters().delete).toBe(1);
+
+    // Events were written (events.k8s.io) for each step.
+    const events = JSON.parse(
+      await k.kubectl('get', 'events.events.k8s.io', '-n', watched, '-o', 'json'),
+    ) as { items: { reason?: string; regarding?: { name?: string } }[] };
+    const reasons = events.items.filter((e) => e.regarding?.name === 'svc').map((e) => e.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['Created', 'Updated', 'Deleted']));
+
+    // Nothing the operator did was refused.
+    expect(forbiddenLines(op)).toEqual([]);
+    expect(op.lines.join('\n')).not.toContain(TEST_CREDS.secretKey);
+  }
+});
