@@ -69,7 +69,9 @@ deadline=$(( $(date +%s) + TIMEOUT ))
 last=""
 while :; do
   now=$("$KUBECTL" get vpces -o wide 2>/dev/null || true)
-  if [ "$now" != "$last" ]; then printf '%s\n\n' "$now"; last="$now"; fi
+  # Print a new table only when something but AGE (column 7) changed, like `kubectl get -w`.
+  key=$(printf '%s\n' "$now" | awk '{ $7 = ""; print }')
+  if [ "$key" != "$last" ]; then printf '%s\n\n' "$now"; last="$key"; fi
   ready=1
   for n in $names; do
     s=$("$KUBECTL" get vpces "$n" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)
@@ -84,7 +86,7 @@ done
 cat <<MSG
 
 All examples are Ready. Everything keeps running:
-  export KUBECONFIG=$KUBECONFIG_PATH
+  export KUBECONFIG=$KUBECONFIG_PATH     # kubectl: any recent one, or $KUBECTL
   kubectl get vpces                     # or: kubectl get huaweicloud
   kubectl describe vpces vm-service     # conditions and events
   tail -f $DEMO_DIR/operator.log         # the operator's JSON logs

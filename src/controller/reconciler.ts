@@ -425,12 +425,12 @@ export class VpcEndpointServiceReconciler {
 
     // available (or a status word we do not know: treat it like available, never block on it)
     const generation = cr.metadata.generation ?? 0;
+    const readyBefore =
+      cr.status?.observedGeneration === generation &&
+      getCondition(cr.status?.conditions, ConditionType.Ready)?.status === 'True';
     if (!observeOnly) {
       const fields = diffMutable(cr.spec, svc);
       const tags = diffTags(cr.spec.tags, svc.tags);
-      const wasInSync =
-        cr.status?.observedGeneration === generation &&
-        getCondition(cr.status?.conditions, ConditionType.Ready)?.status === 'True';
       const changes: string[] = [];
       if (fields.length > 0) {
         draft.condition(ConditionType.Ready, 'False', Reason.Updating, `updating ${fields.join(', ')}`);
@@ -445,7 +445,7 @@ export class VpcEndpointServiceReconciler {
         await client.tagAction(svc.id, 'create', [{ key: OWNERSHIP_TAG_KEY, value: cr.metadata.uid ?? '' }]);
       }
       if (changes.length > 0) {
-        const drift = wasInSync;
+        const drift = readyBefore;
         await ops.event(cr, {
           type: drift ? 'Warning' : 'Normal',
           reason: drift ? 'DriftCorrected' : 'Updated',
@@ -474,6 +474,8 @@ export class VpcEndpointServiceReconciler {
     );
     draft.observed();
     await this.commit(cr, draft);
+    if (!readyBefore)
+      ctx.log.info({ decision: 'ready', serviceId: svc.id, generation }, 'available and in sync');
     memo.syncedAt = clock.now();
     memo.syncedGeneration = generation;
     memo.terminalAt = undefined;
