@@ -42,6 +42,7 @@ cluster: tools ## Start a local control plane; kubeconfig at .local/kubeconfig
 
 cluster-down: ## Stop the local control plane started by `make cluster`
 	bash hack/cluster-down.sh .local/cluster
+	rm -f .local/kubeconfig
 
 demo: install ## README's run command: control plane + simulator + operator + examples, until Ready
 	bash hack/demo.sh

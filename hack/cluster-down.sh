@@ -6,15 +6,5 @@
 [ $# -eq 1 ] || die "usage: $0 DIR"
 DIR="$1"
 [ -d "$DIR" ] || { log "nothing to stop in $DIR"; exit 0; }
-for name in kube-controller-manager kube-apiserver etcd; do
-  f="$DIR/$name.pid"
-  [ -f "$f" ] || continue
-  pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$f"
-done
+for name in kube-controller-manager kube-apiserver etcd; do stop_pidfile "$DIR/$name.pid"; done
 if [ "${VPCEP_KEEP_CLUSTER_DIR:-0}" = 1 ]; then log "stopped; kept $DIR"; else rm -rf "$DIR"; log "stopped"; fi

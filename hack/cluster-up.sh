@@ -22,17 +22,7 @@ free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0
 
 alive() { [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
 
-stop_pid() { # name: SIGTERM the recorded PID, SIGKILL after 20 s
-  local f="$DIR/$1.pid" pid i
-  [ -f "$f" ] || return 0
-  pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$f"
-}
+stop_pid() { stop_pidfile "$DIR/$1.pid"; }
 
 make_pki() {
   local p="$DIR/pki"

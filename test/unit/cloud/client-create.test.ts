@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { flush } from '../../../src/runtime/clock.js';
-import { CloudError } from '../../../src/cloud/errors.js';
 import type { CallEvent, VpcepClient } from '../../../src/cloud/client.js';
 import type { ManualClock } from '../../../src/runtime/clock.js';
 import type { CreateServiceRequest } from '../../../src/cloud/wire.js';
@@ -16,6 +15,7 @@ import {
   startFakeCloud,
   track,
   waitFor,
+  rejection,
 } from './fake-cloud.js';
 import type { FakeCloud, Handler } from './fake-cloud.js';
 
@@ -43,16 +43,6 @@ afterEach(async () => {
   client.close();
   await fake.close();
 });
-
-async function rejection(p: Promise<unknown>): Promise<CloudError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(CloudError);
-    return e as CloudError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Gives any (wrongly) repeated request a chance to arrive before counting. */
 async function settleIo(): Promise<void> {

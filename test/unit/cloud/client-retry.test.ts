@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import { flush } from '../../../src/runtime/clock.js';
-import { CloudError } from '../../../src/cloud/errors.js';
 import type { VpcepClient } from '../../../src/cloud/client.js';
 import type { ManualClock } from '../../../src/runtime/clock.js';
 import type { CallEvent } from '../../../src/cloud/client.js';
@@ -13,6 +12,7 @@ import {
   startFakeCloud,
   track,
   waitFor,
+  rejection,
 } from './fake-cloud.js';
 import type { FakeCloud, Handler } from './fake-cloud.js';
 
@@ -32,16 +32,6 @@ afterEach(async () => {
   client.close();
   await fake.close();
 });
-
-async function rejection(p: Promise<unknown>): Promise<CloudError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(CloudError);
-    return e as CloudError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('retries on retryable failures (idempotent calls)', () => {
   it.each<[string, Handler]>([

@@ -170,6 +170,8 @@ export function track<T>(p: Promise<T>): { settled: () => boolean; result: Promi
 
 import { ManualClock } from '../../../src/runtime/clock.js';
 import { VpcepClient } from '../../../src/cloud/client.js';
+import { CloudError } from '../../../src/cloud/errors.js';
+import { expect } from 'vitest';
 import type { CallEvent, VpcepClientOptions } from '../../../src/cloud/client.js';
 
 export const PROJECT = 'proj-1';
@@ -195,4 +197,15 @@ export function makeClient(
     ...over,
   });
   return { client, clock, events };
+}
+
+/** Awaits `p`, expects it to reject with a {@link CloudError}, and returns that error. */
+export async function rejection(p: Promise<unknown>): Promise<CloudError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(CloudError);
+    return e as CloudError;
+  }
+  throw new Error('expected a rejection');
 }
