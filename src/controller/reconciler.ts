@@ -221,6 +221,12 @@ export class VpcEndpointServiceReconciler {
       });
       ctx.log.warn({ decision: 'vanished', serviceId: knownId }, 'cloud service vanished');
       draft.clearCloud();
+      draft.condition(
+        ConditionType.Ready,
+        'False',
+        Reason.NotFound,
+        `cloud endpoint service ${knownId} no longer exists${observeOnly ? '' : '; creating it again'}`,
+      );
       await this.commit(cr, draft);
       // That create's outcome is known (it succeeded, then the service went): no reason to wait for it.
       await ops.setAnnotations(cr, { [ANNOTATION_CREATE_REQUESTED_AT]: null });

@@ -202,7 +202,7 @@ describe('VpcEndpointService behaviours', () => {
       f.k.custom,
       f.ns,
       'vanish',
-      (c) => isReady(c) && c?.status?.id !== oldId,
+      (c) => isReady(c) && c?.status?.id !== undefined && c.status.id !== oldId,
       'Ready with a new id',
       60_000,
     );

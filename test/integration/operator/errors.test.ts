@@ -5,6 +5,7 @@ import {
   createCR,
   isReady,
   specFor,
+  TEST_CREDS,
   uuid,
   waitForCR,
   useOperatorFixture,
@@ -70,5 +71,36 @@ describe('terminal cloud errors: a clear condition and no hot loop', () => {
     const calls = await callsDuring(f.sim, 6_000);
     console.log(`cloud calls in a 6 s window after QuotaExceeded: ${calls}`);
     expect(calls).toBe(0);
+  });
+
+  it('wrong credentials are AuthFailed, naming the Secret and never its contents', async () => {
+    const wrong = 'wrong-SECRET-value-5d1e';
+    await f.k.core.createNamespacedSecret({
+      namespace: f.ns,
+      body: {
+        metadata: { name: 'bad-creds' },
+        stringData: { accessKey: TEST_CREDS.accessKey, secretKey: wrong, projectId: TEST_CREDS.projectId },
+      },
+    });
+    await createCR(
+      f.k.custom,
+      f.ns,
+      'badauth',
+      specFor({ portId: uuid(), vpcId: uuid(), credentialsSecretRef: { name: 'bad-creds' } }),
+    );
+    const cr = await waitForCR(
+      f.k.custom,
+      f.ns,
+      'badauth',
+      (c) => cond(c, 'Ready')?.reason === 'AuthFailed',
+      'AuthFailed',
+    );
+    const message = cond(cr, 'Ready')?.message ?? '';
+    expect(message).toContain(`Secret ${f.ns}/bad-creds`);
+    expect(message).toMatch(/APIGW\.030\d/);
+    const everything =
+      JSON.stringify(cr) + (await f.k.kubectl('get', 'events.events.k8s.io', '-n', f.ns, '-o', 'json'));
+    expect(everything).not.toContain(wrong);
+    expect(f.op.lines.join('\n')).not.toContain(wrong);
   });
 });

@@ -416,6 +416,28 @@ describe('terminal verdicts', () => {
     ]);
   });
 
+  it('re-creates a service that vanished, never reporting Ready without a service', async () => {
+    const r = await rig();
+    r.ops.create(NS, 'web', spec());
+    const first = (await r.drive('web', (st) => ready(st.cr)?.status === 'True')).at(-1)?.cr;
+    const oldId = first?.status?.id ?? '';
+    r.sim.controls.removeService(oldId);
+    await r.clock.advance(RESYNC_MS);
+    const steps = await r.drive('web', (st) => ready(st.cr)?.status === 'True');
+    // Every status ever written (not only the end of each pass): Ready=True always comes with an id.
+    for (const c of r.ops.calls.filter((x) => x.op === 'writeStatus' && x.written)) {
+      const readyNow = c.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
+      if (readyNow) expect(c.status?.id, JSON.stringify(c.status)).toBeDefined();
+    }
+    // One pass notices the loss and sends the new create; Ready is False until the new one is available.
+    expect(steps[0]?.cr?.status?.id).not.toBe(oldId);
+    expect(ready(steps[0]?.cr)).toMatchObject({ status: 'False', reason: 'Creating' });
+    const now = steps.at(-1)?.cr;
+    expect(now?.status?.id).not.toBe(oldId);
+    expect(r.sim.controls.services(PROJECT).map((x) => x.id)).toEqual([now?.status?.id]);
+    expect(r.ops.events.map((e) => e.reason)).toEqual(['Created', 'ServiceVanished', 'Recreated']);
+  });
+
   it('rechecks an exceeded quota every 5 minutes without rewriting status or repeating the event', async () => {
     const r = await rig({ quota: 0 });
     r.ops.create(NS, 'web', spec());
