@@ -35,6 +35,12 @@ integration: install build tools ## Integration tests against a real kube-apiser
 
 test: lint typecheck unit integration image-layout ## Everything CI runs
 
+bench: install build ## Benchmarks: print tables of figures and ratios against a same-run baseline (never fail on time)
+	npx vitest run --project bench
+
+chaos: install build tools ## Crash-and-fault run (~1-2 min): no cloud service leaked, duplicated or wrongly deleted
+	npx vitest run --project chaos
+
 cluster: tools ## Start a local control plane; kubeconfig at .local/kubeconfig
 	bash hack/cluster-up.sh .local/cluster
 	cp .local/cluster/kubeconfig .local/kubeconfig
