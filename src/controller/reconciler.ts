@@ -344,6 +344,8 @@ export class VpcEndpointServiceReconciler {
       Reason.Creating,
       'the cloud is creating the endpoint service',
     );
+    // Written with status.id in the same write, so the pass that follows has nothing left to write.
+    draft.condition(ConditionType.Synced, 'True', Reason.ReconcileSuccess, '');
     await this.commit(cr, draft);
     const uid = cr.metadata.uid ?? '';
     const again = this.recreating.delete(uid);

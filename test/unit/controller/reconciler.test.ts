@@ -279,6 +279,8 @@ describe('creating on virtual time', () => {
     expect(ms).toBeGreaterThanOrEqual(RESYNC_MS * 0.9);
     expect(ms).toBeLessThanOrEqual(RESYNC_MS * 1.1);
     expect(r.ops.events.map((e) => e.reason)).toEqual(['Created']);
+    // Two status writes to reach Ready: the id (with Creating) at once, then Available.
+    expect(r.ops.statusWrites()).toBe(2);
   });
 
   it('writes no status when nothing changed, and makes no cloud call within the resync period', async () => {
