@@ -68,8 +68,15 @@ export interface ReconcilerOptions {
   random?: () => number;
 }
 
-/** What this process remembers per resource UID between passes (lost on restart, by design harmless). */
+/**
+ * What this process remembers about one resource between passes, keyed by `namespace/name` and reset
+ * when the UID changes (a new resource of the same name). Lost on restart, by design harmlessly: the
+ * next pass then simply looks at the cloud.
+ */
 interface Memo {
+  uid: string;
+  /** The next create replaces a service that vanished or failed (event `Recreated`). */
+  recreating?: boolean;
   /** When the cloud was last fully observed in sync (steady-state gate). */
   syncedAt?: number;
   /** Generation that sync was for. */
@@ -98,11 +105,10 @@ export class VpcEndpointServiceReconciler {
     const { ops } = this.opts;
     const cr = await ops.get(req.namespace, req.name);
     if (!cr) {
-      this.forgetAll(req);
+      this.memo.delete(req.key);
       return undefined;
     }
-    const uid = cr.metadata.uid ?? '';
-    const memo = this.memoFor(uid);
+    const memo = this.memoFor(req.key, cr.metadata.uid ?? '');
     const draft = new StatusDraft(cr, this.opts.clock);
     const annotations = cr.metadata.annotations ?? {};
     const observeOnly = annotations[ANNOTATION_MANAGEMENT_POLICY] === MANAGEMENT_POLICY_OBSERVE;
@@ -151,7 +157,7 @@ export class VpcEndpointServiceReconciler {
     }
 
     try {
-      let svc = await this.locate(cr, draft, resolved.client, observeOnly, ctx);
+      let svc = await this.locate(cr, draft, memo, resolved.client, observeOnly, ctx);
       if (!svc) {
         if (observeOnly) {
           const msg =
@@ -171,7 +177,7 @@ export class VpcEndpointServiceReconciler {
           );
           return { requeueAfterMs: Math.min(wait, 2_000) };
         }
-        svc = await this.create(cr, draft, resolved.client, ctx);
+        svc = await this.create(cr, draft, memo, resolved.client, ctx);
       }
       return await this.converge(cr, draft, memo, resolved.client, svc, observeOnly, ctx);
     } catch (e) {
@@ -189,6 +195,7 @@ export class VpcEndpointServiceReconciler {
   private async locate(
     cr: VpcEndpointService,
     draft: StatusDraft,
+    memo: Memo,
     client: Client,
     observeOnly: boolean,
     ctx: ReconcileContext,
@@ -203,7 +210,7 @@ export class VpcEndpointServiceReconciler {
         draft.clearCloud();
         await this.commit(cr, draft);
         await ops.setAnnotations(cr, { [ANNOTATION_CREATE_REQUESTED_AT]: null });
-        this.recreating.add(cr.metadata.uid ?? '');
+        memo.recreating = true;
         return undefined;
       }
       // Gone behind our back (or not yet readable right after the create).
@@ -231,7 +238,7 @@ export class VpcEndpointServiceReconciler {
       // That create's outcome is known (it succeeded, then the service went): no reason to wait for it.
       await ops.setAnnotations(cr, { [ANNOTATION_CREATE_REQUESTED_AT]: null });
       if (observeOnly) return undefined;
-      this.recreating.add(cr.metadata.uid ?? '');
+      memo.recreating = true;
     }
     const adoptId = cr.metadata.annotations?.[ANNOTATION_SERVICE_ID];
     if (adoptId && !knownId) {
@@ -298,8 +305,6 @@ export class VpcEndpointServiceReconciler {
     return svc;
   }
 
-  private readonly recreating = new Set<string>();
-
   /** Milliseconds to wait before creating, while a create sent moments ago may still surface by tag. */
   private createGuard(cr: VpcEndpointService): number {
     const at = Date.parse(cr.metadata.annotations?.[ANNOTATION_CREATE_REQUESTED_AT] ?? '');
@@ -320,6 +325,7 @@ export class VpcEndpointServiceReconciler {
   private async create(
     cr: VpcEndpointService,
     draft: StatusDraft,
+    memo: Memo,
     client: Client,
     ctx: ReconcileContext,
   ): Promise<EndpointService> {
@@ -347,8 +353,8 @@ export class VpcEndpointServiceReconciler {
     // Written with status.id in the same write, so the pass that follows has nothing left to write.
     draft.condition(ConditionType.Synced, 'True', Reason.ReconcileSuccess, '');
     await this.commit(cr, draft);
-    const uid = cr.metadata.uid ?? '';
-    const again = this.recreating.delete(uid);
+    const again = memo.recreating === true;
+    memo.recreating = false;
     await ops.event(cr, {
       type: 'Normal',
       reason: again ? 'Recreated' : 'Created',
@@ -505,7 +511,7 @@ export class VpcEndpointServiceReconciler {
     const release = async (reason: string, note: string): Promise<ReconcileResult> => {
       await ops.event(cr, { type: 'Normal', reason, action: 'Delete', note });
       await ops.removeFinalizer(cr);
-      this.memo.delete(cr.metadata.uid ?? '');
+      this.memo.delete(`${cr.metadata.namespace ?? 'default'}/${cr.metadata.name ?? ''}`);
       ctx.log.info({ decision: reason }, note);
       return undefined;
     };
@@ -706,17 +712,13 @@ export class VpcEndpointServiceReconciler {
     return parseDuration(cr.metadata.annotations?.[ANNOTATION_RESYNC_PERIOD]) ?? this.resyncMs;
   }
 
-  private memoFor(uid: string): Memo {
-    let m = this.memo.get(uid);
-    if (!m) {
-      m = {};
-      this.memo.set(uid, m);
+  private memoFor(key: string, uid: string): Memo {
+    let m = this.memo.get(key);
+    if (!m || m.uid !== uid) {
+      m = { uid };
+      this.memo.set(key, m);
     }
     return m;
-  }
-
-  private forgetAll(_req: Request): void {
-    // The resource is gone; its UID is unknown here, so memos are dropped when finalizers are removed.
   }
 
   private async commit(cr: VpcEndpointService, draft: StatusDraft): Promise<boolean> {
