@@ -96,6 +96,8 @@ export interface VpcEndpointServiceStatus {
   id?: string;
   /** The cloud's status word, verbatim (`creating`, `available`, `failed`, `deleting`, ...). */
   status?: string;
+  /** The cloud project the service lives in (the credentials must keep acting in it). */
+  projectId?: string;
   /** Backing cluster ID. */
   poolId?: string;
   /** Full service name, `{region}.{name}.{id}` or `{region}.{id}`. */

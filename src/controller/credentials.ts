@@ -39,6 +39,8 @@ export class CredentialsError extends Error {
 export interface ResolvedClient {
   client: VpcepClient;
   source: string;
+  /** The project the client acts in (absent only in tests that build a client themselves). */
+  projectId?: string;
 }
 
 export interface CredentialResolverOptions {
@@ -136,7 +138,7 @@ export class CredentialResolver {
       this.clients.set(key, entry);
     }
     entry.lastUsed = now;
-    return { client: entry.client, source };
+    return { client: entry.client, source, projectId: target.projectId };
   }
 
   /** Number of cached clients (for tests and metrics). */

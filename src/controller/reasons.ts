@@ -11,6 +11,8 @@ export const Reason = {
   Creating: 'Creating',
   Updating: 'Updating',
   Deleting: 'Deleting',
+  /** The credentials now act in another project than the one the service was created in. */
+  ProjectChanged: 'ProjectChanged',
   /** A failed service is being deleted so that a new one can be created with the changed spec. */
   Replacing: 'Replacing',
   CreateFailed: 'CreateFailed',
@@ -39,6 +41,7 @@ export const TERMINAL_REASONS: ReadonlySet<string> = new Set([
   Reason.AuthFailed,
   Reason.CredentialsMissing,
   Reason.AdoptionConflict,
+  Reason.ProjectChanged,
 ]);
 
 /** The verdict on one cloud error. */

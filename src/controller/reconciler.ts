@@ -40,7 +40,7 @@ import {
   type ReconcileResult,
   type Request,
 } from '../runtime/reconcile.js';
-import { CredentialsError, type CredentialResolver } from './credentials.js';
+import { CredentialsError, type CredentialResolver, type ResolvedClient } from './credentials.js';
 import { describeCloudError, Reason, TERMINAL_REASONS, verdictFor } from './reasons.js';
 import type { ResourceOps } from './resource-ops.js';
 import { StatusDraft } from './status-draft.js';
@@ -140,7 +140,7 @@ export class VpcEndpointServiceReconciler {
       return gate;
     }
 
-    let resolved: { client: Client; source: string };
+    let resolved: ResolvedClient;
     try {
       resolved = await this.opts.credentials.resolve(cr);
     } catch (e) {
@@ -154,6 +154,17 @@ export class VpcEndpointServiceReconciler {
         return { requeueAfterMs: CREDENTIALS_RECHECK_MS };
       }
       throw e;
+    }
+    const moved = this.projectMoved(cr, resolved);
+    if (moved) {
+      draft.condition(ConditionType.Ready, 'False', Reason.ProjectChanged, moved);
+      draft.condition(ConditionType.Synced, 'False', Reason.ProjectChanged, moved);
+      draft.observed();
+      if (await this.commit(cr, draft))
+        await ops.event(cr, { type: 'Warning', reason: 'ProjectChanged', action: 'Observe', note: moved });
+      memo.terminalAt = this.opts.clock.now();
+      log.warn({ decision: 'project-changed' }, moved);
+      return { requeueAfterMs: CREDENTIALS_RECHECK_MS };
     }
 
     try {
@@ -179,6 +190,7 @@ export class VpcEndpointServiceReconciler {
         }
         svc = await this.create(cr, draft, memo, resolved.client, ctx);
       }
+      draft.setProject(resolved.projectId);
       return await this.converge(cr, draft, memo, resolved.client, svc, observeOnly, ctx);
     } catch (e) {
       return this.fail(cr, draft, memo, e, resolved.source, ctx);
@@ -542,8 +554,9 @@ export class VpcEndpointServiceReconciler {
     }
     let client: Client;
     let source: string;
+    let projectId: string | undefined;
     try {
-      ({ client, source } = await this.opts.credentials.resolve(cr));
+      ({ client, source, projectId } = await this.opts.credentials.resolve(cr));
     } catch (e) {
       if (e instanceof CredentialsError && !e.transient) {
         const msg = `cannot delete the cloud service: ${e.message}`;
@@ -552,6 +565,14 @@ export class VpcEndpointServiceReconciler {
         return { requeueAfterMs: CREDENTIALS_RECHECK_MS };
       }
       throw e;
+    }
+    const moved = this.projectMoved(cr, { client, source, ...(projectId ? { projectId } : {}) });
+    if (moved) {
+      // Deleting through the other project would find nothing and let the service leak: wait instead.
+      const msg = `cannot delete: ${moved}`;
+      draft.condition(ConditionType.Synced, 'False', Reason.ProjectChanged, msg);
+      await this.commit(cr, draft);
+      return { requeueAfterMs: CREDENTIALS_RECHECK_MS };
     }
     try {
       let id = cr.status?.id ?? cr.metadata.annotations?.[ANNOTATION_SERVICE_ID];
@@ -686,7 +707,7 @@ export class VpcEndpointServiceReconciler {
       const recheck =
         synced.reason === Reason.QuotaExceeded || synced.reason === Reason.AuthFailed
           ? 5 * 60_000
-          : synced.reason === Reason.CredentialsMissing
+          : synced.reason === Reason.CredentialsMissing || synced.reason === Reason.ProjectChanged
             ? CREDENTIALS_RECHECK_MS
             : undefined;
       if (recheck === undefined) return undefined;
@@ -706,6 +727,21 @@ export class VpcEndpointServiceReconciler {
       if (age >= 0 && age < period * 0.9) return { requeueAfterMs: period - age };
     }
     return 'proceed';
+  }
+
+  /**
+   * Why the resolved client may not act on this resource's service, or undefined: the service was
+   * recorded in one project and the credentials (Secret, spec.projectId or operator defaults) now act
+   * in another. Acting anyway would see the service as vanished and create a second one elsewhere.
+   */
+  private projectMoved(cr: VpcEndpointService, resolved: ResolvedClient): string | undefined {
+    const recorded = cr.status?.projectId;
+    if (!cr.status?.id || !recorded || !resolved.projectId || recorded === resolved.projectId) return undefined;
+    return (
+      `cloud endpoint service ${cr.status.id} lives in project ${recorded}, but the credentials from ` +
+      `${resolved.source} act in project ${resolved.projectId}; point them back at ${recorded} ` +
+      `(or set deletionPolicy: Retain and delete this resource to let the service go)`
+    );
   }
 
   private resyncFor(cr: VpcEndpointService): number {

@@ -9,7 +9,7 @@ import type { CloudStatusFields } from '../api/mapping.js';
 import type { ConditionStatus, VpcEndpointService, VpcEndpointServiceStatus } from '../api/types.js';
 import type { Clock } from '../runtime/clock.js';
 
-const CLOUD_FIELDS = ['id', 'status', 'poolId', 'serviceName', 'createdAt', 'updatedAt'] as const;
+const CLOUD_FIELDS = ['id', 'status', 'poolId', 'serviceName', 'createdAt', 'updatedAt', 'projectId'] as const;
 
 export class StatusDraft {
   private next: VpcEndpointServiceStatus;
@@ -26,6 +26,11 @@ export class StatusDraft {
   /** Merges cloud fields (absent ones keep their current value). */
   setCloud(fields: Partial<CloudStatusFields>): void {
     this.next = { ...this.next, ...fields };
+  }
+
+  /** Records the project the service lives in (what the project guard compares against). */
+  setProject(projectId: string | undefined): void {
+    if (projectId) this.next.projectId = projectId;
   }
 
   /** Removes every cloud field (the service is gone). */

@@ -179,6 +179,7 @@ describe('CRD schema', () => {
         'id',
         'observedGeneration',
         'poolId',
+        'projectId',
         'serviceName',
         'status',
         'updatedAt',

@@ -440,6 +440,53 @@ describe('terminal verdicts', () => {
     expect(r.ops.events.map((e) => e.reason)).toEqual(['Created', 'ServiceVanished', 'Recreated']);
   });
 
+  it('stops instead of creating a second service when the credentials move to another project', async () => {
+    const OTHER = '0e1d2c3b4a5968778695a4b3c2d1e0f9';
+    const who: { project: 'recorded' | 'other'; other?: VpcepClient; rig?: Rig } = { project: 'recorded' };
+    const r = await rig(
+      { credentials: [{ accessKey: 'OTHERAK', secretKey: 'other-sk', projectId: OTHER }] },
+      () => ({
+        credentials: {
+          resolve: async () =>
+            who.project === 'recorded'
+              ? { client: who.rig!.client, source: 'Secret default/old', projectId: PROJECT }
+              : { client: who.other!, source: 'Secret default/new', projectId: OTHER },
+        },
+      }),
+    );
+    who.rig = r;
+    who.other = new VpcepClient({
+      target: { endpoint: r.sim.url, projectId: OTHER },
+      credentials: { accessKey: 'OTHERAK', secretKey: 'other-sk' },
+      clock: drivingClock(r.clock),
+      random: () => 0.5,
+      signingTime: () => r.clock.now(),
+    });
+    cleanups.push(async () => who.other?.close());
+    r.ops.create(NS, 'web', spec());
+    const readyCr = (await r.drive('web', isReady)).at(-1)?.cr;
+    expect(readyCr?.status?.projectId).toBe(PROJECT);
+
+    who.project = 'other';
+    await r.clock.advance(RESYNC_MS);
+    const step = await r.pass('web');
+    expect(ready(step.cr)).toMatchObject({ status: 'False', reason: 'ProjectChanged' });
+    expect(ready(step.cr)?.message).toContain(`lives in project ${PROJECT}`);
+    expect(r.count('create')).toBe(1);
+    expect(r.sim.controls.services(OTHER)).toEqual([]);
+
+    // Deleting meanwhile would look in the wrong project and let the service leak: it waits.
+    r.ops.markDeleted(NS, 'web', new Date(r.clock.now()));
+    const blocked = await r.pass('web');
+    expect(synced(blocked.cr)?.reason).toBe('ProjectChanged');
+    expect(r.count('delete')).toBe(0);
+
+    who.project = 'recorded';
+    await r.drive('web', (st) => st.cr === undefined);
+    expect(r.count('delete')).toBe(1);
+    expect(r.sim.controls.services(PROJECT)).toEqual([]);
+  });
+
   it('rechecks an exceeded quota every 5 minutes without rewriting status or repeating the event', async () => {
     const r = await rig({ quota: 0 });
     r.ops.create(NS, 'web', spec());
