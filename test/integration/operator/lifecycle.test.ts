@@ -40,6 +40,7 @@ describe('VpcEndpointService lifecycle against the simulator', () => {
       poolId: svc.pool_id,
       serviceName: `cn-north-4.life.${svc.id}`,
       observedGeneration: 1,
+      projectId: TEST_CREDS.projectId,
     });
     expect(cond(cr, 'Synced')?.status).toBe('True');
     expect(svc.tags).toContainEqual({ key: OWNERSHIP_TAG_KEY, value: cr.metadata.uid });
