@@ -12,6 +12,7 @@ local terminal = {
   AuthFailed = true,
   CredentialsMissing = true,
   AdoptionConflict = true,
+  ProjectChanged = true,
 }
 
 local function condition(conditions, kind)
