@@ -736,7 +736,8 @@ export class VpcEndpointServiceReconciler {
    */
   private projectMoved(cr: VpcEndpointService, resolved: ResolvedClient): string | undefined {
     const recorded = cr.status?.projectId;
-    if (!cr.status?.id || !recorded || !resolved.projectId || recorded === resolved.projectId) return undefined;
+    if (!cr.status?.id || !recorded || !resolved.projectId || recorded === resolved.projectId)
+      return undefined;
     return (
       `cloud endpoint service ${cr.status.id} lives in project ${recorded}, but the credentials from ` +
       `${resolved.source} act in project ${resolved.projectId}; point them back at ${recorded} ` +

@@ -9,7 +9,15 @@ import type { CloudStatusFields } from '../api/mapping.js';
 import type { ConditionStatus, VpcEndpointService, VpcEndpointServiceStatus } from '../api/types.js';
 import type { Clock } from '../runtime/clock.js';
 
-const CLOUD_FIELDS = ['id', 'status', 'poolId', 'serviceName', 'createdAt', 'updatedAt', 'projectId'] as const;
+const CLOUD_FIELDS = [
+  'id',
+  'status',
+  'poolId',
+  'serviceName',
+  'createdAt',
+  'updatedAt',
+  'projectId',
+] as const;
 
 export class StatusDraft {
   private next: VpcEndpointServiceStatus;
