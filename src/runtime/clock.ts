@@ -80,6 +80,18 @@ export class ManualClock implements Clock {
     return sleepWith(this, ms, signal);
   }
 
+  /**
+   * A view of this clock for a caller that is the only thing moving time (a client under test whose
+   * limiter and backoff waits must pass): its `sleep` advances the clock, firing due timers on the way.
+   */
+  driving(): Clock {
+    return {
+      now: () => this.now(),
+      setTimer: (fn, ms) => this.setTimer(fn, ms),
+      sleep: (ms) => this.advance(ms),
+    };
+  }
+
   /** Number of timers scheduled and not yet fired or cancelled. */
   pendingTimers(): number {
     return this.timers.filter((t) => !t.cancelled).length;

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { VpcepClient } from '../../src/cloud/client.js';
 import { pollDelay } from '../../src/controller/timing.js';
 import { VpcEndpointServiceReconciler } from '../../src/controller/reconciler.js';
-import { ManualClock, type Clock } from '../../src/runtime/clock.js';
+import { ManualClock } from '../../src/runtime/clock.js';
 import { silentLogger } from '../../src/runtime/logging.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { FakeResourceOps } from '../unit/controller/fake-resource-ops.js';
@@ -45,15 +45,6 @@ const ours = (a: number): PollCost => modelPoll(pollDelay(0), (t) => pollDelay(t
 const terraform = (a: number): PollCost => modelPoll(5_000, () => 3_000, a);
 const fixed10 = (a: number): PollCost => modelPoll(10_000, () => 10_000, a);
 
-/** A clock whose sleeps move the shared virtual time (the client's limiter and backoff waits). */
-function drivingClock(manual: ManualClock): Clock {
-  return {
-    now: () => manual.now(),
-    setTimer: (fn, ms) => manual.setTimer(fn, ms),
-    sleep: (ms) => manual.advance(ms),
-  };
-}
-
 /**
  * One create through the reconciler on virtual time: a pass, then time moves by the requeue the pass
  * asked for, until the status says `available`. GETs are the simulator's count; the notice delay is
@@ -71,7 +62,7 @@ async function reconcilerPoll(createMs: number): Promise<PollCost & { passes: nu
   const client = new VpcepClient({
     target: { endpoint: sim.url, projectId: PROJECT },
     credentials: { accessKey: AK, secretKey: SK },
-    clock: drivingClock(clock),
+    clock: clock.driving(),
     random: () => 0.5,
     signingTime: () => clock.now(),
   });

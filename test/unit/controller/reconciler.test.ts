@@ -16,7 +16,7 @@ import type { Condition, VpcEndpointService, VpcEndpointServiceSpec } from '../.
 import { VpcepClient } from '../../../src/cloud/client.js';
 import { CredentialResolver } from '../../../src/controller/credentials.js';
 import { VpcEndpointServiceReconciler, type ReconcilerOptions } from '../../../src/controller/reconciler.js';
-import { ManualClock, type Clock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/runtime/clock.js';
 import { silentLogger, type Logger } from '../../../src/runtime/logging.js';
 import { TerminalError } from '../../../src/runtime/reconcile.js';
 import {
@@ -75,15 +75,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A clock whose sleeps move the shared virtual time forward (firing the simulator's timers on the way). */
-function drivingClock(manual: ManualClock): Clock {
-  return {
-    now: () => manual.now(),
-    setTimer: (fn, ms) => manual.setTimer(fn, ms),
-    sleep: (ms) => manual.advance(ms),
-  };
-}
-
 async function rig(
   simOpts: Partial<SimulatorOptions> = {},
   recOpts: (clock: ManualClock) => Partial<ReconcilerOptions> = () => ({}),
@@ -101,7 +92,7 @@ async function rig(
   const client = new VpcepClient({
     target: { endpoint: sim.url, projectId: PROJECT },
     credentials: { accessKey: AK, secretKey: SK },
-    clock: drivingClock(clock),
+    clock: clock.driving(),
     random: () => 0.5,
     signingTime: () => clock.now(),
   });
@@ -458,7 +449,7 @@ describe('terminal verdicts', () => {
     who.other = new VpcepClient({
       target: { endpoint: r.sim.url, projectId: OTHER },
       credentials: { accessKey: 'OTHERAK', secretKey: 'other-sk' },
-      clock: drivingClock(r.clock),
+      clock: r.clock.driving(),
       random: () => 0.5,
       signingTime: () => r.clock.now(),
     });

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VpcepClient, type CallEvent, type VpcepClientOptions } from '../../../src/cloud/client.js';
 import { CloudError, isCode } from '../../../src/cloud/errors.js';
 import type { CreateServiceRequest } from '../../../src/cloud/wire.js';
-import { ManualClock, type Clock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/runtime/clock.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
 import { AK, PORT, PROJECT, SK, uuid, VPC } from './helpers.js';
 
@@ -26,15 +26,6 @@ afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const r of rigs.splice(0)) await r.sim.close();
 });
-
-/** A clock whose sleeps move the shared virtual time forward (firing the simulator's timers). */
-function drivingClock(manual: ManualClock): Clock {
-  return {
-    now: () => manual.now(),
-    setTimer: (fn, ms) => manual.setTimer(fn, ms),
-    sleep: (ms) => manual.advance(ms),
-  };
-}
 
 async function rig(
   simOpts: Partial<SimulatorOptions> = {},
@@ -55,7 +46,7 @@ async function rig(
     const c = new VpcepClient({
       target: { endpoint: sim.url, projectId: PROJECT },
       credentials: { accessKey: AK, secretKey: SK },
-      clock: drivingClock(clock),
+      clock: clock.driving(),
       qps: 1000,
       burst: 1000,
       maxRetries: 4,
@@ -273,7 +264,7 @@ describe('error codes as the client sees them', () => {
     const foreign = new VpcepClient({
       target: { endpoint: r.sim.url, projectId: 'other-project' },
       credentials: { accessKey: AK, secretKey: SK },
-      clock: drivingClock(r.clock),
+      clock: r.clock.driving(),
       signingTime: () => r.clock.now(),
     });
     clients.push(foreign);
@@ -285,7 +276,7 @@ describe('error codes as the client sees them', () => {
     const lost = new VpcepClient({
       target: { endpoint: `${r.sim.url}/wrong-prefix`, projectId: PROJECT },
       credentials: { accessKey: AK, secretKey: SK },
-      clock: drivingClock(r.clock),
+      clock: r.clock.driving(),
       signingTime: () => r.clock.now(),
     });
     clients.push(lost);
