@@ -4,6 +4,7 @@
  * carries the cloud's code and request id so a support ticket can quote them.
  */
 import { CloudError, isCode } from '../cloud/errors.js';
+import { AUTH_RECHECK_MS, CREDENTIALS_RECHECK_MS, QUOTA_RECHECK_MS } from './timing.js';
 
 /** Condition reasons the operator uses; CamelCase as metav1.Condition requires. */
 export const Reason = {
@@ -44,6 +45,17 @@ export const TERMINAL_REASONS: ReadonlySet<string> = new Set([
   Reason.ProjectChanged,
 ]);
 
+/**
+ * Terminal reasons that something outside the spec can fix (quota raised, Secret or clock corrected),
+ * and how long to wait before looking again; the other terminal reasons wait for a spec change.
+ */
+export const RECHECK_MS: Partial<Record<ReasonName, number>> = {
+  [Reason.QuotaExceeded]: QUOTA_RECHECK_MS,
+  [Reason.AuthFailed]: AUTH_RECHECK_MS,
+  [Reason.CredentialsMissing]: CREDENTIALS_RECHECK_MS,
+  [Reason.ProjectChanged]: CREDENTIALS_RECHECK_MS,
+};
+
 /** The verdict on one cloud error. */
 export interface ErrorVerdict {
   reason: ReasonName;
@@ -74,11 +86,11 @@ export function verdictFor(err: CloudError, source: string): ErrorVerdict {
     return {
       reason: Reason.AuthFailed,
       terminal: true,
-      recheckMs: 5 * 60_000,
+      recheckMs: AUTH_RECHECK_MS,
       message: `${message}; check the credentials from ${source}`,
     };
   if (isCode(err, 'Endpoint.1018'))
-    return { reason: Reason.QuotaExceeded, terminal: true, recheckMs: 5 * 60_000, message };
+    return { reason: Reason.QuotaExceeded, terminal: true, recheckMs: QUOTA_RECHECK_MS, message };
   if (PORT_CODES.some((c) => isCode(err, c))) return { reason: Reason.PortConflict, terminal: true, message };
   if (err.kind === 'terminal') return { reason: Reason.InvalidSpec, terminal: true, message };
   return { reason: Reason.ReconcileError, terminal: false, message };

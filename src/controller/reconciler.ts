@@ -41,7 +41,14 @@ import {
   type Request,
 } from '../runtime/reconcile.js';
 import { CredentialsError, type CredentialResolver, type ResolvedClient } from './credentials.js';
-import { describeCloudError, Reason, TERMINAL_REASONS, verdictFor } from './reasons.js';
+import {
+  describeCloudError,
+  Reason,
+  RECHECK_MS,
+  TERMINAL_REASONS,
+  verdictFor,
+  type ReasonName,
+} from './reasons.js';
 import type { ResourceOps } from './resource-ops.js';
 import { StatusDraft } from './status-draft.js';
 import {
@@ -145,11 +152,7 @@ export class VpcEndpointServiceReconciler {
       resolved = await this.opts.credentials.resolve(cr);
     } catch (e) {
       if (e instanceof CredentialsError && !e.transient) {
-        draft.condition(ConditionType.Ready, 'False', Reason.CredentialsMissing, e.message);
-        draft.condition(ConditionType.Synced, 'False', Reason.CredentialsMissing, e.message);
-        draft.observed();
-        await this.commit(cr, draft);
-        memo.terminalAt = this.opts.clock.now();
+        await this.stop(cr, draft, memo, Reason.CredentialsMissing, e.message);
         log.warn({ decision: 'credentials-missing', source: e.source }, e.message);
         return { requeueAfterMs: CREDENTIALS_RECHECK_MS };
       }
@@ -157,12 +160,10 @@ export class VpcEndpointServiceReconciler {
     }
     const moved = this.projectMoved(cr, resolved);
     if (moved) {
-      draft.condition(ConditionType.Ready, 'False', Reason.ProjectChanged, moved);
-      draft.condition(ConditionType.Synced, 'False', Reason.ProjectChanged, moved);
-      draft.observed();
-      if (await this.commit(cr, draft))
-        await ops.event(cr, { type: 'Warning', reason: 'ProjectChanged', action: 'Observe', note: moved });
-      memo.terminalAt = this.opts.clock.now();
+      await this.stop(cr, draft, memo, Reason.ProjectChanged, moved, {
+        reason: 'ProjectChanged',
+        action: 'Observe',
+      });
       log.warn({ decision: 'project-changed' }, moved);
       return { requeueAfterMs: CREDENTIALS_RECHECK_MS };
     }
@@ -439,13 +440,10 @@ export class VpcEndpointServiceReconciler {
       const detail =
         (svc.error ?? []).map((e) => `${e.error_code}: ${e.error_message}`).join('; ') || 'no error detail';
       const msg = `the cloud failed to create endpoint service ${svc.id}: ${detail}`;
-      draft.condition(ConditionType.Ready, 'False', Reason.CreateFailed, msg);
-      draft.condition(ConditionType.Synced, 'False', Reason.CreateFailed, msg);
-      draft.observed();
-      const changed = await this.commit(cr, draft);
-      if (changed)
-        await ops.event(cr, { type: 'Warning', reason: 'CreateFailed', action: 'Create', note: msg });
-      memo.terminalAt = clock.now();
+      await this.stop(cr, draft, memo, Reason.CreateFailed, msg, {
+        reason: 'CreateFailed',
+        action: 'Create',
+      });
       throw new TerminalError(msg);
     }
 
@@ -630,20 +628,12 @@ export class VpcEndpointServiceReconciler {
     source: string,
     ctx: ReconcileContext,
   ): Promise<ReconcileResult> {
-    const { ops, clock } = this.opts;
     if (e instanceof TerminalError) throw e;
     if (e instanceof AdoptionConflict) {
-      draft.condition(ConditionType.Ready, 'False', Reason.AdoptionConflict, e.message);
-      draft.condition(ConditionType.Synced, 'False', Reason.AdoptionConflict, e.message);
-      draft.observed();
-      if (await this.commit(cr, draft))
-        await ops.event(cr, {
-          type: 'Warning',
-          reason: 'AdoptionConflict',
-          action: 'Adopt',
-          note: e.message,
-        });
-      memo.terminalAt = clock.now();
+      await this.stop(cr, draft, memo, Reason.AdoptionConflict, e.message, {
+        reason: 'AdoptionConflict',
+        action: 'Adopt',
+      });
       throw new TerminalError(e.message);
     }
     if (!isCloudError(e)) throw e;
@@ -665,20 +655,11 @@ export class VpcEndpointServiceReconciler {
       verdict.message,
     );
     if (verdict.terminal) {
-      const msg = repeatedMessage(cr, verdict.reason, verdict.message);
-      draft.condition(ConditionType.Ready, 'False', verdict.reason, msg);
-      draft.condition(ConditionType.Synced, 'False', verdict.reason, msg);
-      draft.observed();
-      if (await this.commit(cr, draft)) {
-        const reason = cr.status?.id ? 'UpdateFailed' : 'CreateFailed';
-        await ops.event(cr, {
-          type: 'Warning',
-          reason,
-          action: cr.status?.id ? 'Update' : 'Create',
-          note: verdict.message,
-        });
-      }
-      memo.terminalAt = clock.now();
+      const updating = cr.status?.id !== undefined;
+      await this.stop(cr, draft, memo, verdict.reason, repeatedMessage(cr, verdict.reason, verdict.message), {
+        reason: updating ? 'UpdateFailed' : 'CreateFailed',
+        action: updating ? 'Update' : 'Create',
+      });
       if (verdict.recheckMs) return { requeueAfterMs: verdict.recheckMs };
       throw new TerminalError(verdict.message);
     }
@@ -688,6 +669,27 @@ export class VpcEndpointServiceReconciler {
   }
 
   // ---- helpers ------------------------------------------------------------------------------------
+
+  /**
+   * Stops on a terminal verdict for this generation: Ready=False and Synced=False with `reason`, the
+   * generation marked observed, status written; a Warning event only when that changed the status (a
+   * repeat of the same refusal stays quiet); the time noted for the slow-recheck gate.
+   */
+  private async stop(
+    cr: VpcEndpointService,
+    draft: StatusDraft,
+    memo: Memo,
+    reason: ReasonName,
+    message: string,
+    event?: { reason: string; action: string },
+  ): Promise<void> {
+    draft.condition(ConditionType.Ready, 'False', reason, message);
+    draft.condition(ConditionType.Synced, 'False', reason, message);
+    draft.observed();
+    if ((await this.commit(cr, draft)) && event)
+      await this.opts.ops.event(cr, { type: 'Warning', ...event, note: message });
+    memo.terminalAt = this.opts.clock.now();
+  }
 
   /**
    * `proceed`, or the result to return without touching the cloud: a terminal verdict already recorded
@@ -704,12 +706,7 @@ export class VpcEndpointServiceReconciler {
       TERMINAL_REASONS.has(synced.reason) &&
       synced.observedGeneration === generation
     ) {
-      const recheck =
-        synced.reason === Reason.QuotaExceeded || synced.reason === Reason.AuthFailed
-          ? 5 * 60_000
-          : synced.reason === Reason.CredentialsMissing || synced.reason === Reason.ProjectChanged
-            ? CREDENTIALS_RECHECK_MS
-            : undefined;
+      const recheck = RECHECK_MS[synced.reason as ReasonName];
       if (recheck === undefined) return undefined;
       const since = memo.terminalAt;
       if (since !== undefined && now - since < recheck) return { requeueAfterMs: recheck - (now - since) };
