@@ -15,7 +15,8 @@ import {
   parseErrorBody,
 } from './errors.js';
 import type { CloudErrorKind } from './errors.js';
-import { parseRetryAfter, retryDelay } from './retry.js';
+import { PROJECT_ID_RULE, isSafeProjectId, quoteForMessage } from './ids.js';
+import { capRetryAfter, parseRetryAfter, retryDelay } from './retry.js';
 import { canonicalQueryString, encodePath, signRequest } from './signer.js';
 import type { QueryParams } from './signer.js';
 import { HttpTransport, TransportError } from './transport.js';
@@ -52,6 +53,11 @@ export interface CallSpec<T> {
   idempotent: boolean;
   okStatuses?: readonly number[];
   decode: (body: unknown) => T;
+  /**
+   * Checks a decoded value against the request (e.g. that a GET answered for the id asked for).
+   * Returns `undefined` when it fits, else what is wrong; the call then fails like an unreadable body.
+   */
+  check?: (value: T) => string | undefined;
 }
 
 /** An attempt's error plus whether repeating the request is safe even for a non-idempotent call. */
@@ -64,9 +70,29 @@ type AttemptResult<T> =
   | { ok: true; value: T; httpStatus: number; requestId: string | undefined }
   | ({ ok: false } & AttemptFailure);
 
-/** Code given to a 2xx response whose body does not decode. */
+/** Code given to a 2xx response whose body does not decode, or answers for another resource. */
 export const INVALID_RESPONSE_CODE = 'Client.InvalidResponse';
+/** Code of a call refused before sending because an id for the URL path is not a valid cloud id. */
+export const INVALID_ID_CODE = 'Client.InvalidId';
+/** Code of an HTTP 431 answer (request headers too large: usually a malformed key or token). */
+export const HEADER_TOO_LARGE_CODE = 'Client.HeaderTooLarge';
+/** Code of any 3xx answer (never followed: the endpoint is probably wrong). */
+export const REDIRECT_CODE = 'Client.Redirect';
+/** Code of a request Node refused to build because a header value holds forbidden characters. */
+export const INVALID_HEADER_CODE = 'Client.InvalidHeader';
+
+/** Node's codes for a header name or value it refuses to put on the wire. */
+const INVALID_HEADER_NODE_CODES: ReadonlySet<string> = new Set([
+  'ERR_INVALID_CHAR',
+  'ERR_HTTP_INVALID_HEADER_VALUE',
+  'ERR_INVALID_HTTP_TOKEN',
+]);
 const UNKNOWN_NOTE = ' (the create may have been applied: look it up before creating again)';
+
+const errorCode = (e: unknown): string | undefined => {
+  const c = (e as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
+};
 
 const header = (res: HttpResponse, name: string): string | undefined => {
   const v = res.headers[name];
@@ -84,25 +110,40 @@ export interface CallerSettings {
   maxRetries: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Longest backoff slept inside a call; a longer one ends the call with `retryAfterMs` set. */
+  maxInlineWaitMs: number;
   signingTime: () => number;
   onCall: ((e: CallEvent) => void) | undefined;
   userAgent: string;
 }
 
 /**
- * Executes {@link CallSpec}s. Guarantees per call: every attempt takes one limiter token first and is
- * signed afresh over the same body bytes; a `retryable` failure is retried (full jitter, at least
- * `Retry-After`, at least 2 s after `APIGW.0308`) up to `maxRetries` times when the spec is idempotent
- * or the cloud certainly did not act; a non-idempotent request that may have been applied fails with
- * `unknownOutcome` and is never re-sent; exactly one `onCall` event per attempt.
+ * Executes {@link CallSpec}s. Guarantees per call:
+ * - every attempt takes one limiter token first and is signed afresh over the same body bytes;
+ * - the request goes to exactly the path built under `/v1/{project_id}`: a path the URL parser would
+ *   rewrite (a `.` or `..` segment) is refused with kind `terminal`, code {@link INVALID_ID_CODE},
+ *   before any token is taken or byte sent; the project id is checked at construction;
+ * - a `retryable` failure is retried (full jitter, at least `Retry-After` capped at `retryMaxMs`, at
+ *   least 2 s after `APIGW.0308`) up to `maxRetries` times when the spec is idempotent or the cloud
+ *   certainly did not act; a wait longer than `maxInlineWaitMs` is not slept: the error is returned at
+ *   once (kind `retryable`, `attempts` stamped, `retryAfterMs` = that wait) for the caller to requeue;
+ * - a non-idempotent request that may have been applied fails with `unknownOutcome` and is never re-sent;
+ * - a 2xx is the only success; a 3xx is `terminal` {@link REDIRECT_CODE} (never followed), a 431 is
+ *   `auth` {@link HEADER_TOO_LARGE_CODE}, a header Node refuses is `auth` {@link INVALID_HEADER_CODE};
+ * - exactly one `onCall` event per attempt.
  */
 export class Caller {
   private readonly s: CallerSettings;
   private readonly transport = new HttpTransport();
   private readonly base: URL;
 
+  /** Throws an `Error` when the project id is not 1–64 of `[A-Za-z0-9_-]` or the endpoint is invalid. */
   constructor(settings: CallerSettings) {
     if (!settings.target.projectId) throw new Error('VPCEP client needs a project id');
+    if (!isSafeProjectId(settings.target.projectId))
+      throw new Error(
+        `VPCEP client: the project id ${quoteForMessage(settings.target.projectId)} is invalid (expected ${PROJECT_ID_RULE})`,
+      );
     this.s = settings;
     this.base = new URL(normaliseEndpoint(settings.target.endpoint));
   }
@@ -125,6 +166,16 @@ export class Caller {
   /** Runs one call to completion: the decoded value, or a {@link CloudError} (with `attempts`). */
   async call<T>(spec: CallSpec<T>): Promise<T> {
     const { signPath, url } = this.url(spec.path, spec.query);
+    // Second line behind the client's id checks: the WHATWG parser collapses `.`/`..` segments (also
+    // `%2e%2e`), which would send the request somewhere other than the path that was built and signed.
+    if (url.pathname !== encodePath(signPath) || spec.path.split('/').some((seg) => /^\.\.?$/.test(seg)))
+      throw new CloudError({
+        kind: 'terminal',
+        operation: spec.operation,
+        message: `${spec.operation}: refused to send: the path ${quoteForMessage(spec.path)} is not a valid resource path`,
+        code: INVALID_ID_CODE,
+        attempts: 0,
+      });
     // Serialised once: every attempt sends (and hashes) exactly these bytes.
     const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body), 'utf8');
     for (let attempt = 1; ; attempt++) {
@@ -158,10 +209,20 @@ export class Caller {
         return result.value;
       }
       const err = result.error;
-      const canRetry =
+      const mayRepeat =
         err.kind === 'retryable' &&
         attempt <= this.s.maxRetries &&
         (spec.idempotent || result.certainlyNotActed);
+      const delay = mayRepeat
+        ? retryDelay(err, attempt - 1, {
+            baseMs: this.s.retryBaseMs,
+            maxMs: this.s.retryMaxMs,
+            random: this.s.random,
+          })
+        : 0;
+      // A long wait is not slept here (it would hold a worker): the caller requeues after it instead.
+      const handBack = mayRepeat && delay > this.s.maxInlineWaitMs;
+      const canRetry = mayRepeat && !handBack;
       this.emit(spec, {
         httpStatus: err.httpStatus,
         requestId: err.requestId,
@@ -170,12 +231,13 @@ export class Caller {
         final: !canRetry,
         error: err,
       });
+      if (handBack)
+        throw err.with({
+          attempts: attempt,
+          retryAfterMs: delay,
+          message: `${err.message} (next attempt due in ${Math.ceil(delay / 1000)} s; not waited for inline)`,
+        });
       if (!canRetry) throw err.with({ attempts: attempt });
-      const delay = retryDelay(err, attempt - 1, {
-        baseMs: this.s.retryBaseMs,
-        maxMs: this.s.retryMaxMs,
-        random: this.s.random,
-      });
       if (delay > 0) await this.s.clock.sleep(delay);
     }
   }
@@ -206,28 +268,64 @@ export class Caller {
   /** Interprets a complete response as a decoded success or a classified failure. */
   private interpret<T>(spec: CallSpec<T>, res: HttpResponse): AttemptResult<T> {
     const requestIdHeader = header(res, 'x-request-id');
-    const ok = spec.okStatuses ? spec.okStatuses.includes(res.status) : res.status >= 200 && res.status < 300;
+    const is2xx = res.status >= 200 && res.status < 300;
+    const ok = is2xx && (spec.okStatuses ? spec.okStatuses.includes(res.status) : true);
     if (ok) {
+      const invalid = (what: string, cause?: unknown): AttemptResult<T> => ({
+        ok: false,
+        error: new CloudError({
+          // A write answered 2xx did happen; only what it said was lost.
+          kind: spec.idempotent ? 'retryable' : 'unknownOutcome',
+          operation: spec.operation,
+          message: `${spec.operation}: HTTP ${res.status} ${what}`,
+          httpStatus: res.status,
+          code: INVALID_RESPONSE_CODE,
+          requestId: requestIdHeader,
+          cause,
+        }),
+        certainlyNotActed: false,
+      });
+      let value: T;
       try {
-        const value = spec.decode(parseJson(res.body, spec.operation));
-        return { ok: true, value, httpStatus: res.status, requestId: requestIdHeader };
+        value = spec.decode(parseJson(res.body, spec.operation));
       } catch (e) {
         const message = e instanceof DecodeError ? e.message : String(e);
-        return {
-          ok: false,
-          error: new CloudError({
-            // A write answered 2xx did happen; only what it said was lost.
-            kind: spec.idempotent ? 'retryable' : 'unknownOutcome',
-            operation: spec.operation,
-            message: `${spec.operation}: HTTP ${res.status} with an unreadable body: ${message}`,
-            httpStatus: res.status,
-            code: INVALID_RESPONSE_CODE,
-            requestId: requestIdHeader,
-            cause: e,
-          }),
-          certainlyNotActed: false,
-        };
+        return invalid(`with an unreadable body: ${message}`, e);
       }
+      const problem = spec.check?.(value);
+      if (problem !== undefined) return invalid(`with a mismatched answer: ${problem}`);
+      return { ok: true, value, httpStatus: res.status, requestId: requestIdHeader };
+    }
+    if (res.status >= 300 && res.status < 400) {
+      const location = header(res, 'location');
+      const where =
+        location === undefined ? 'without a Location header' : `to ${quoteForMessage(location, 200)}`;
+      return {
+        ok: false,
+        error: new CloudError({
+          kind: 'terminal',
+          operation: spec.operation,
+          message: `${spec.operation}: HTTP ${res.status} redirect ${where} (not followed): the VPCEP endpoint is probably wrong (check the region or VPCEP_ENDPOINT)`,
+          httpStatus: res.status,
+          code: REDIRECT_CODE,
+          requestId: requestIdHeader,
+        }),
+        certainlyNotActed: false,
+      };
+    }
+    if (res.status === 431) {
+      return {
+        ok: false,
+        error: new CloudError({
+          kind: 'auth',
+          operation: spec.operation,
+          message: `${spec.operation}: HTTP 431: the request headers were too large, which usually means a malformed access key or security token`,
+          httpStatus: res.status,
+          code: HEADER_TOO_LARGE_CODE,
+          requestId: requestIdHeader ?? parseErrorBody(res.body).requestId,
+        }),
+        certainlyNotActed: false,
+      };
     }
     const parsed = parseErrorBody(res.body);
     const requestId = requestIdHeader ?? parsed.requestId;
@@ -238,7 +336,10 @@ export class Caller {
       kind = 'unknownOutcome';
       note = UNKNOWN_NOTE;
     }
-    const retryAfterMs = parseRetryAfter(header(res, 'retry-after'), this.s.clock.now());
+    const retryAfterMs = capRetryAfter(
+      parseRetryAfter(header(res, 'retry-after'), this.s.clock.now()),
+      this.s.retryMaxMs,
+    );
     const codeText = parsed.code ? ` ${parsed.code}` : '';
     return {
       ok: false,
@@ -258,6 +359,20 @@ export class Caller {
 
   private transportFailure<T>(spec: CallSpec<T>, e: unknown): AttemptFailure {
     const te = e instanceof TransportError ? e : undefined;
+    const nodeCode = te ? te.code : errorCode(e);
+    if (nodeCode !== undefined && INVALID_HEADER_NODE_CODES.has(nodeCode)) {
+      // Node refused a header before sending: bad credential bytes. Retrying cannot help, and the
+      // value (possibly a secret) is kept out of the message and the error chain.
+      return {
+        error: new CloudError({
+          kind: 'auth',
+          operation: spec.operation,
+          message: `${spec.operation}: the request was not sent: a header holds characters not allowed in HTTP (${nodeCode}), which usually means a malformed access key or security token`,
+          code: INVALID_HEADER_CODE,
+        }),
+        certainlyNotActed: true,
+      };
+    }
     const sent = te ? te.mayHaveBeenSent : true;
     const kind: CloudErrorKind = !spec.idempotent && sent ? 'unknownOutcome' : 'retryable';
     const reason = e instanceof Error ? e.message : String(e);

@@ -5,7 +5,7 @@
 import { systemClock } from '../runtime/clock.js';
 import type { Clock } from '../runtime/clock.js';
 import { TokenBucket } from '../runtime/token-bucket.js';
-import { Caller } from './caller.js';
+import { Caller, INVALID_ID_CODE } from './caller.js';
 import type { CallEvent } from './caller.js';
 import type { CloudTarget, Credentials } from './credentials.js';
 import {
@@ -20,7 +20,9 @@ import {
   decodeRename,
   decodeResourceInstances,
 } from './decode.js';
-import { DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_MAX_MS } from './retry.js';
+import { CloudError } from './errors.js';
+import { isCloudId, quoteForMessage } from './ids.js';
+import { DEFAULT_MAX_INLINE_WAIT_MS, DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_MAX_MS } from './retry.js';
 import type { QueryParams } from './signer.js';
 import type {
   Connection,
@@ -38,7 +40,10 @@ import type {
 
 export type { CallEvent } from './caller.js';
 
-/** Construction options. Defaults: qps 10, burst 20, timeout 30 s, 4 retries, backoff 500 ms…30 s. */
+/**
+ * Construction options. Defaults: qps 10, burst 20, timeout 30 s, 4 retries, backoff 500 ms…30 s,
+ * inline waits up to 5 s. `target.projectId` must be 1–64 of `[A-Za-z0-9_-]` (the constructor throws).
+ */
 export interface VpcepClientOptions {
   target: CloudTarget;
   credentials: Credentials;
@@ -57,7 +62,14 @@ export interface VpcepClientOptions {
   /** A bucket shared by every client of one credential; default: a new one from qps/burst/clock. */
   limiter?: TokenBucket;
   retryBaseMs?: number;
+  /** Cap of one backoff, and of any `Retry-After` the cloud sends (default 30 s). */
   retryMaxMs?: number;
+  /**
+   * Longest wait slept inside a call before the next attempt (default 5 s). A longer wait (a large
+   * `Retry-After`, or a long backoff) ends the call instead: it rejects with the `retryable` error,
+   * `retryAfterMs` set to that wait, so the caller can requeue rather than hold a worker.
+   */
+  maxInlineWaitMs?: number;
   /** Wall-clock time for `X-Sdk-Date` (must be within 15 min of the cloud's). Default `Date.now`. */
   signingTime?: () => number;
   /** Extra `User-Agent` (not signed). */
@@ -73,16 +85,27 @@ const RESOURCES_PAGE = 1000;
 const MAX_PAGES = 1000;
 
 /**
- * Typed VPCEP operations for one credential and project.
+ * Typed VPCEP operations for one credential and project. Everything the cloud returns is untrusted.
  *
  * Guarantees, for every operation:
  * - each HTTP attempt first takes a token from the limiter (shared when `limiter` is passed), so the
  *   client stays under the cloud's rate limits instead of hitting them;
  * - requests are signed per attempt (fresh `X-Sdk-Date`) and send exactly the body bytes hashed;
- * - failures reject with a {@link CloudError}; successes are decoded and shape-checked;
+ * - every id put in a URL path (or in a connection action's body) must be a UUID ({@link isCloudId});
+ *   otherwise the call rejects with kind `terminal`, code `Client.InvalidId`, before any limiter token
+ *   is taken or request sent, so no id can lead a request out of the project's path;
+ * - failures reject with a {@link CloudError}; successes are decoded and shape-checked, including that
+ *   every resource id in an answer is a UUID and that a get/update answers for the id asked for (else
+ *   `Client.InvalidResponse`, kind `retryable`, or `unknownOutcome` for the create);
  * - idempotent operations (GET, PUT, DELETE, tag and whitelist actions, tag queries, connection
- *   actions) are retried on `retryable` errors with full-jitter backoff, honouring `Retry-After`,
- *   up to `maxRetries` times; after that the last error surfaces with kind `retryable`;
+ *   actions) are retried on `retryable` errors with full-jitter backoff, honouring `Retry-After`
+ *   capped at `retryMaxMs` (default 30 s), up to `maxRetries` times; after that the last error
+ *   surfaces with kind `retryable`;
+ * - no call sleeps longer than `maxInlineWaitMs` (default 5 s) between attempts: a longer wait rejects
+ *   at once with the `retryable` error and `retryAfterMs` set to the (capped) wait, `throttled` telling
+ *   whether the cloud refused for rate reasons;
+ * - a 3xx is never followed nor a success (`terminal`, `Client.Redirect`); a 431 and credential bytes
+ *   Node will not put in a header are `auth` (`Client.HeaderTooLarge`, `Client.InvalidHeader`);
  * - {@link createService} is never repeated unless the cloud certainly did not act (see there).
  */
 export class VpcepClient {
@@ -100,6 +123,7 @@ export class VpcepClient {
       maxRetries: Math.max(0, opts.maxRetries ?? 4),
       retryBaseMs: opts.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
       retryMaxMs: opts.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
+      maxInlineWaitMs: Math.max(0, opts.maxInlineWaitMs ?? DEFAULT_MAX_INLINE_WAIT_MS),
       signingTime: opts.signingTime ?? Date.now,
       onCall: opts.onCall,
       userAgent: opts.userAgent ?? 'vpcep-operator',
@@ -133,14 +157,20 @@ export class VpcepClient {
     });
   }
 
-  /** `GET /vpc-endpoint-services/{id}`. A 404 `EndPoint.0005` rejects with kind `notFound`. */
-  getService(id: string): Promise<EndpointService> {
+  /**
+   * `GET /vpc-endpoint-services/{id}`. A 404 `EndPoint.0005` rejects with kind `notFound`. Resolves
+   * only to the service asked for: an answer for another id is kind `retryable`, code
+   * `Client.InvalidResponse` (retried like any unreadable answer).
+   */
+  async getService(id: string): Promise<EndpointService> {
+    requireIds('getService', { id });
     return this.caller.call({
       operation: 'getService',
       method: 'GET',
       path: `/vpc-endpoint-services/${id}`,
       idempotent: true,
       decode: (b) => decodeEndpointService(b),
+      check: sameId(id),
     });
   }
 
@@ -167,8 +197,12 @@ export class VpcepClient {
     });
   }
 
-  /** `PUT /vpc-endpoint-services/{id}` (mutable fields; `ports` replaces the list). Idempotent. */
-  updateService(id: string, req: UpdateServiceRequest): Promise<EndpointService> {
+  /**
+   * `PUT /vpc-endpoint-services/{id}` (mutable fields; `ports` replaces the list). Idempotent. Like
+   * {@link getService}, resolves only to the service asked for.
+   */
+  async updateService(id: string, req: UpdateServiceRequest): Promise<EndpointService> {
+    requireIds('updateService', { id });
     return this.caller.call({
       operation: 'updateService',
       method: 'PUT',
@@ -176,11 +210,13 @@ export class VpcepClient {
       body: req,
       idempotent: true,
       decode: (b) => decodeEndpointService(b),
+      check: sameId(id),
     });
   }
 
   /** `PUT /vpc-endpoint-services/{id}/name`; resolves to the full name `{region}.{name}.{id}`. */
   async renameService(id: string, shortName: string): Promise<string> {
+    requireIds('renameService', { id });
     const res = await this.caller.call({
       operation: 'renameService',
       method: 'PUT',
@@ -198,6 +234,7 @@ export class VpcepClient {
    * gone; the caller decides); `EndPoint.3006` rejects with kind `inUse`.
    */
   async deleteService(id: string): Promise<void> {
+    requireIds('deleteService', { id });
     await this.caller.call({
       operation: 'deleteService',
       method: 'DELETE',
@@ -244,6 +281,7 @@ export class VpcepClient {
     action: 'create' | 'delete',
     tags: Array<{ key: string; value?: string }>,
   ): Promise<void> {
+    requireIds('tagAction', { id });
     await this.caller.call({
       operation: 'tagAction',
       method: 'POST',
@@ -293,6 +331,7 @@ export class VpcepClient {
 
   /** Every whitelist entry of the service (`GET …/permissions`, pages of 500). */
   async listPermissions(id: string): Promise<Permission[]> {
+    requireIds('listPermissions', { id });
     return this.paginate(PERMISSIONS_PAGE, async (limit, offset) => {
       const page = await this.caller.call({
         operation: 'listPermissions',
@@ -316,6 +355,7 @@ export class VpcepClient {
     permissions: string[],
     type?: 'domainId' | 'orgPath',
   ): Promise<string[]> {
+    requireIds('permissionAction', { id });
     const res = await this.caller.call({
       operation: 'permissionAction',
       method: 'POST',
@@ -331,6 +371,7 @@ export class VpcepClient {
 
   /** Every connection of the service (`GET …/connections`, pages of 1000), optionally filtered. */
   async listConnections(id: string, q: { status?: string; id?: string } = {}): Promise<Connection[]> {
+    requireIds('listConnections', { id });
     return this.paginate(CONNECTIONS_PAGE, async (limit, offset) => {
       const page = await this.caller.call({
         operation: 'listConnections',
@@ -347,9 +388,15 @@ export class VpcepClient {
   /**
    * `POST …/connections/action` for exactly one endpoint (the cloud refuses more, `EndPoint.2031`).
    * `receive` accepts, `reject` rejects; the state converges, so it is retried. Poll
-   * {@link listConnections} for `accepted`/`rejected` afterwards.
+   * {@link listConnections} for `accepted`/`rejected` afterwards. Both the service id and the endpoint
+   * id must be UUIDs.
    */
-  connectionAction(id: string, action: 'receive' | 'reject', endpointId: string): Promise<Connection[]> {
+  async connectionAction(
+    id: string,
+    action: 'receive' | 'reject',
+    endpointId: string,
+  ): Promise<Connection[]> {
+    requireIds('connectionAction', { id, endpointId });
     return this.caller.call({
       operation: 'connectionAction',
       method: 'POST',
@@ -374,6 +421,31 @@ export class VpcepClient {
     }
     return all;
   }
+}
+
+/**
+ * Throws a `terminal` {@link CloudError} (code `Client.InvalidId`, no request made) naming the first of
+ * `ids` that is not a UUID. Runs before the caller, so no limiter token is taken either.
+ */
+function requireIds(operation: string, ids: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(ids)) {
+    if (isCloudId(value)) continue;
+    throw new CloudError({
+      kind: 'terminal',
+      operation,
+      message: `${operation}: ${name} ${quoteForMessage(value)} is not a valid id (expected a UUID); no request was sent`,
+      code: INVALID_ID_CODE,
+      attempts: 0,
+    });
+  }
+}
+
+/** A response check: the decoded service is the one asked for (UUIDs compare case-insensitively). */
+function sameId(asked: string): (svc: EndpointService) => string | undefined {
+  return (svc) =>
+    svc.id.toLowerCase() === asked.toLowerCase()
+      ? undefined
+      : `asked for service ${quoteForMessage(asked)} and got ${quoteForMessage(svc.id)}`;
 }
 
 function toQuery(q: object): QueryParams {

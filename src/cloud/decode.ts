@@ -1,8 +1,10 @@
 /**
  * The JSON edge: response bodies are parsed once into `unknown` and checked here before the client
- * hands them out as wire types. Checks are structural (required fields, types of what we rely on);
- * unknown extra fields pass through untouched, since the cloud adds fields over time.
+ * hands them out as wire types. Checks are structural (required fields, types of what we rely on),
+ * plus the form of every resource id the operator may later put in a URL path (a UUID, see
+ * {@link isCloudId}); unknown extra fields pass through untouched, since the cloud adds fields over time.
  */
+import { isCloudId, quoteForMessage } from './ids.js';
 import type {
   Connection,
   DescribeServiceResponse,
@@ -50,6 +52,13 @@ function reqString(o: Obj, key: string, what: string): string {
   return v;
 }
 
+/** A required resource id: a string in UUID form (the cloud's answers are untrusted). */
+function reqId(o: Obj, key: string, what: string): string {
+  const v = reqString(o, key, what);
+  if (!isCloudId(v)) throw new DecodeError(`${what}.${key}: ${quoteForMessage(v)} is not a valid id (UUID)`);
+  return v;
+}
+
 function optType(o: Obj, key: string, type: 'string' | 'number' | 'boolean', what: string): void {
   const v = o[key];
   if (v !== undefined && v !== null && typeof v !== type)
@@ -76,10 +85,13 @@ export function parseJson(body: Buffer, what: string): unknown {
   }
 }
 
-/** An endpoint service: `id` is required; status, name and ports are type-checked when present. */
+/**
+ * An endpoint service: `id` is required and must be a UUID; status, name and ports are type-checked
+ * when present. Throws a {@link DecodeError} otherwise.
+ */
 export function decodeEndpointService(v: unknown, what = 'endpoint service'): EndpointService {
   const o = obj(v, what);
-  reqString(o, 'id', what);
+  reqId(o, 'id', what);
   optType(o, 'status', 'string', what);
   optType(o, 'service_name', 'string', what);
   optType(o, 'approval_enabled', 'boolean', what);
@@ -89,6 +101,7 @@ export function decodeEndpointService(v: unknown, what = 'endpoint service'): En
   return o as unknown as EndpointService;
 }
 
+/** A services page: each item as {@link decodeEndpointService}; `total_count` defaults to the items. */
 export function decodeListServices(v: unknown): ListServicesResponse {
   const o = obj(v, 'list services');
   const items = arr(o['endpoint_services'], 'list services.endpoint_services', true).map((s, i) =>
@@ -97,6 +110,7 @@ export function decodeListServices(v: unknown): ListServicesResponse {
   return { ...o, endpoint_services: items, total_count: count(o, 'list services', items.length) };
 }
 
+/** A rename answer: `endpoint_service_name` is required. */
 export function decodeRename(v: unknown): RenameServiceResponse {
   const o = obj(v, 'rename');
   return { endpoint_service_name: reqString(o, 'endpoint_service_name', 'rename') };
@@ -109,6 +123,7 @@ function decodePermission(v: unknown, what: string): Permission {
   return o as unknown as Permission;
 }
 
+/** A whitelist page: each entry has a string `permission`; `total_count` defaults to the entries. */
 export function decodeListPermissions(v: unknown): ListPermissionsResponse {
   const o = obj(v, 'list permissions');
   const items = arr(o['permissions'], 'list permissions.permissions', true).map((p, i) =>
@@ -117,6 +132,7 @@ export function decodeListPermissions(v: unknown): ListPermissionsResponse {
   return { permissions: items, total_count: count(o, 'list permissions', items.length) };
 }
 
+/** A whitelist action answer as plain permission strings (empty body: none). */
 export function decodePermissionAction(v: unknown): PermissionActionResponse {
   if (v === undefined) return { permissions: [] };
   const o = obj(v, 'permission action');
@@ -130,13 +146,15 @@ export function decodePermissionAction(v: unknown): PermissionActionResponse {
   };
 }
 
+/** A connection: its `id` is the endpoint id later sent to a connection action, so it must be a UUID. */
 function decodeConnection(v: unknown, what: string): Connection {
   const o = obj(v, what);
-  reqString(o, 'id', what);
+  reqId(o, 'id', what);
   optType(o, 'status', 'string', what);
   return o as unknown as Connection;
 }
 
+/** A connections page: each connection id a UUID; `total_count` defaults to the items. */
 export function decodeListConnections(v: unknown): ListConnectionsResponse {
   const o = obj(v, 'list connections');
   const items = arr(o['connections'], 'list connections.connections', true).map((c, i) =>
@@ -145,6 +163,7 @@ export function decodeListConnections(v: unknown): ListConnectionsResponse {
   return { connections: items, total_count: count(o, 'list connections', items.length) };
 }
 
+/** A connection action answer (empty body: none); each connection id a UUID. */
 export function decodeConnectionAction(v: unknown): Connection[] {
   if (v === undefined) return [];
   const o = obj(v, 'connection action');
@@ -153,13 +172,15 @@ export function decodeConnectionAction(v: unknown): Connection[] {
   );
 }
 
+/** A tag-query match: `resource_id` is a service id the operator adopts and GETs, so a UUID. */
 function decodeResourceInstance(v: unknown, what: string): ResourceInstance {
   const o = obj(v, what);
-  reqString(o, 'resource_id', what);
+  reqId(o, 'resource_id', what);
   optType(o, 'resource_name', 'string', what);
   return o as unknown as ResourceInstance;
 }
 
+/** A tag-query page (or a count): each `resource_id` a UUID; `total_count` defaults to the items. */
 export function decodeResourceInstances(v: unknown): ResourceInstancesResponse {
   const o = obj(v, 'resource instances');
   const items = arr(o['resources'], 'resource instances.resources', true).map((r, i) =>
@@ -168,6 +189,7 @@ export function decodeResourceInstances(v: unknown): ResourceInstancesResponse {
   return { resources: items, total_count: count(o, 'resource instances', items.length) };
 }
 
+/** A quotas answer: each resource has a string `type` and numeric `used` and `quota`. */
 export function decodeQuotas(v: unknown): QuotasResponse {
   const o = obj(v, 'quotas');
   const q = obj(o['quotas'], 'quotas.quotas');
@@ -184,9 +206,10 @@ export function decodeQuotas(v: unknown): QuotasResponse {
   return { quotas: { resources } };
 }
 
+/** A describe answer: `id` (a service id, possibly of another tenant) must be a UUID. */
 export function decodeDescribe(v: unknown): DescribeServiceResponse {
   const o = obj(v, 'describe');
-  reqString(o, 'id', 'describe');
+  reqId(o, 'id', 'describe');
   optType(o, 'service_name', 'string', 'describe');
   return o as unknown as DescribeServiceResponse;
 }

@@ -30,8 +30,11 @@ export interface CloudErrorInit {
 
 /**
  * A failed cloud call, as a value. Guarantees: `kind` is always set; `code` is the cloud's code as sent
- * (compare with {@link isCode}, never `===`); `requestId` is the `X-Request-Id` header (or the gateway
- * body's `request_id`) when the cloud answered; `attempts` counts the HTTP attempts made for the call.
+ * (compare with {@link isCode}, never `===`), or one of the client's own `Client.*` codes; `requestId`
+ * is the `X-Request-Id` header (or the gateway body's `request_id`) when the cloud answered; `attempts`
+ * counts the HTTP attempts made for the call; `retryAfterMs`, when set, is the wait the cloud or the
+ * client asks for before the call is tried again (never above the client's `retryMaxMs`, or the 2 s
+ * gateway-throttling floor when that is higher).
  */
 export class CloudError extends Error {
   readonly kind: CloudErrorKind;
@@ -55,6 +58,15 @@ export class CloudError extends Error {
     if (init.attempts !== undefined) this.attempts = init.attempts;
     if (init.encodedAuthorizationMessage !== undefined)
       this.encodedAuthorizationMessage = init.encodedAuthorizationMessage;
+  }
+
+  /**
+   * True when the cloud refused the call for rate reasons: HTTP 429, or code `APIGW.0308` /
+   * `EndPoint.0022` (any case). Derived from `httpStatus` and `code`, so copies made by {@link with}
+   * agree with their fields. A throttled request was certainly not acted on.
+   */
+  get throttled(): boolean {
+    return this.httpStatus === 429 || isThrottleCode(this.code);
   }
 
   /** A copy with some fields replaced (used to stamp attempts or downgrade a kind). */

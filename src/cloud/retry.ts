@@ -11,6 +11,8 @@ export const DEFAULT_RETRY_BASE_MS = 500;
 export const DEFAULT_RETRY_MAX_MS = 30_000;
 /** `APIGW.0308` (gateway throttling) waits at least this long before the next attempt. */
 export const GATEWAY_THROTTLE_MIN_MS = 2_000;
+/** Default longest wait the client sleeps inside a call before giving the error back instead (ms). */
+export const DEFAULT_MAX_INLINE_WAIT_MS = 5_000;
 
 /**
  * Full jitter: `random() * min(maxMs, baseMs * 2^retry)`, where `retry` counts from 0 for the first
@@ -37,8 +39,19 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 }
 
 /**
+ * A server-requested wait bounded to `[0, maxMs]`, so no `Retry-After` (say `999999`, 11.6 days) can
+ * park a caller for longer than its own backoff cap. `undefined` (no request) stays `undefined`.
+ */
+export function capRetryAfter(ms: number | undefined, maxMs: number): number | undefined {
+  if (ms === undefined) return undefined;
+  if (!Number.isFinite(ms)) return Math.max(0, maxMs);
+  return Math.min(Math.max(0, ms), Math.max(0, maxMs));
+}
+
+/**
  * The wait before retry number `retry` (0-based) after `err`: the full-jitter delay, but at least the
- * server's `Retry-After` and at least {@link GATEWAY_THROTTLE_MIN_MS} after `APIGW.0308`.
+ * server's `Retry-After` capped at `maxMs` (see {@link capRetryAfter}), and at least
+ * {@link GATEWAY_THROTTLE_MIN_MS} after `APIGW.0308`. Never above `max(maxMs, GATEWAY_THROTTLE_MIN_MS)`.
  */
 export function retryDelay(
   err: CloudError,
@@ -46,7 +59,8 @@ export function retryDelay(
   opts: { baseMs: number; maxMs: number; random: () => number },
 ): number {
   let delay = fullJitterDelay(retry, opts.baseMs, opts.maxMs, opts.random);
-  if (err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
+  const asked = capRetryAfter(err.retryAfterMs, opts.maxMs);
+  if (asked !== undefined) delay = Math.max(delay, asked);
   if (isCode(err, 'APIGW.0308')) delay = Math.max(delay, GATEWAY_THROTTLE_MIN_MS);
   return delay;
 }

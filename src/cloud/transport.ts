@@ -78,7 +78,9 @@ export interface HttpTransportOptions {
  * Sends requests over pooled keep-alive connections (one agent per scheme). Guarantees: each
  * {@link send} settles exactly once, within `timeoutMs` of real time (the socket is destroyed on the
  * deadline); failures reject with a {@link TransportError} whose `mayHaveBeenSent` is exact as
- * described there. Never retries by itself.
+ * described there (a request Node refuses to build, e.g. a header with a forbidden character, rejects
+ * with Node's `code` and `mayHaveBeenSent: false`, and its message never carries the header value).
+ * Never retries by itself; never follows redirects (a 3xx is returned like any other response).
  */
 export class HttpTransport {
   private readonly httpAgent: http.Agent;
@@ -125,15 +127,30 @@ export class HttpTransport {
 
       const mod = secure ? https : http;
       const agent: http.Agent | false = r.freshConnection ? false : secure ? this.httpsAgent : this.httpAgent;
-      const req = mod.request({
-        protocol: r.url.protocol,
-        hostname: r.url.hostname.replace(/^\[(.*)\]$/, '$1'),
-        port: r.url.port || undefined,
-        path: `${r.url.pathname}${r.url.search}`,
-        method: r.method,
-        headers: r.body ? { ...r.headers, 'Content-Length': String(r.body.length) } : r.headers,
-        agent,
-      });
+      let req: http.ClientRequest;
+      try {
+        req = mod.request({
+          protocol: r.url.protocol,
+          hostname: r.url.hostname.replace(/^\[(.*)\]$/, '$1'),
+          port: r.url.port || undefined,
+          path: `${r.url.pathname}${r.url.search}`,
+          method: r.method,
+          headers: r.body ? { ...r.headers, 'Content-Length': String(r.body.length) } : r.headers,
+          agent,
+        });
+      } catch (e) {
+        // Node refused to build the request (e.g. ERR_INVALID_CHAR in a header): nothing was sent.
+        // The message names Node's code, never the offending value (it may be a credential).
+        settled = true;
+        const code = errCode(e);
+        reject(
+          new TransportError(
+            `${r.method} ${r.url.pathname}: could not build the request (${code ?? 'invalid request'})`,
+            { code, mayHaveBeenSent: false, responseStarted: false, timedOut: false },
+          ),
+        );
+        return;
+      }
 
       const timer = setTimeout(() => {
         timedOut = true;

@@ -119,6 +119,22 @@ describe('createService', () => {
     expect(fake.seen[1]?.body.equals(fake.seen[0]?.body ?? Buffer.alloc(0))).toBe(true);
   });
 
+  it('throttled with Retry-After 999999 → retryable at once (the cloud did not act), one request', async () => {
+    fake.fallback = reply(429, flat('APIGW.0308'), { 'Retry-After': '999999' });
+    const call = track(client.createService(req));
+    await waitFor(() => call.settled(), 'the rejection');
+    const err = await rejection(call.result);
+    expect([err.kind, err.code, err.retryAfterMs, err.throttled]).toEqual([
+      'retryable',
+      'APIGW.0308',
+      30_000,
+      true,
+    ]);
+    expect(clock.pendingTimers()).toBe(0);
+    await settleIo();
+    expect(fake.seen).toHaveLength(1);
+  });
+
   it('throttled on 400 (EndPoint.0022) → retried', async () => {
     fake.script.push(reply(400, flat('EndPoint.0022')), reply(200, created));
     expect((await client.createService(req)).id).toBe(SVC_ID);

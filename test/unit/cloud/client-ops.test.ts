@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import { CloudError } from '../../../src/cloud/errors.js';
 import type { VpcepClient } from '../../../src/cloud/client.js';
-import { PROJECT, SVC_ID, makeClient, reply, startFakeCloud } from './fake-cloud.js';
+import { PROJECT, SVC_ID, makeClient, reply, startFakeCloud, uuidFor } from './fake-cloud.js';
 import type { FakeCloud, Handler, Seen } from './fake-cloud.js';
 
 let fake: FakeCloud;
@@ -55,7 +55,7 @@ describe('typed operations', () => {
   });
 
   it('listAllServices follows pages until total_count, passing filters', async () => {
-    const items = Array.from({ length: 25 }, (_, i) => ({ id: `svc-${i}`, status: 'available' }));
+    const items = Array.from({ length: 25 }, (_, i) => ({ id: uuidFor(i), status: 'available' }));
     fake.fallback = pager('endpoint_services', items, 10);
     const all = await client.listAllServices({ status: 'available', sort_key: 'create_at' });
     expect(all.map((s) => s.id)).toEqual(items.map((s) => s.id));
@@ -70,9 +70,9 @@ describe('typed operations', () => {
   });
 
   it('listServices returns one page with total_count', async () => {
-    fake.fallback = pager('endpoint_services', [{ id: 'a' }, { id: 'b' }], 1);
+    fake.fallback = pager('endpoint_services', [{ id: uuidFor(1) }, { id: uuidFor(2) }], 1);
     const page = await client.listServices({ limit: 1, endpoint_service_name: 'my svc' });
-    expect(page).toMatchObject({ endpoint_services: [{ id: 'a' }], total_count: 2 });
+    expect(page).toMatchObject({ endpoint_services: [{ id: uuidFor(1) }], total_count: 2 });
     expect(fake.seen[0]?.rawQuery).toBe('endpoint_service_name=my%20svc&limit=1');
   });
 
@@ -108,14 +108,14 @@ describe('typed operations', () => {
 
   it('queryByTags filters over all pages with string limit/offset; countByTags counts', async () => {
     const resources = Array.from({ length: 3 }, (_, i) => ({
-      resource_id: `r${i}`,
+      resource_id: uuidFor(i),
       resource_name: `n${i}`,
       tags: [],
     }));
     fake.script.push(pager('resources', resources, 2), pager('resources', resources, 2));
     const tags = [{ key: 'owner', values: ['uid-1'] }];
     const found = await client.queryByTags({ tags });
-    expect(found.map((r) => r.resource_id)).toEqual(['r0', 'r1', 'r2']);
+    expect(found.map((r) => r.resource_id)).toEqual([uuidFor(0), uuidFor(1), uuidFor(2)]);
     expect(fake.seen.map((s) => s.json)).toEqual([
       { tags, action: 'filter', limit: '1000', offset: '0' },
       { tags, action: 'filter', limit: '1000', offset: '2' },
@@ -146,17 +146,14 @@ describe('typed operations', () => {
   });
 
   it('connections: lists with filters and acts on one endpoint per call', async () => {
-    fake.script.push(
-      reply(200, { connections: [{ id: 'ep-1', status: 'pendingAcceptance' }], total_count: 1 }),
-    );
+    const EP = uuidFor(7);
+    fake.script.push(reply(200, { connections: [{ id: EP, status: 'pendingAcceptance' }], total_count: 1 }));
     const conns = await client.listConnections(SVC_ID, { status: 'pendingAcceptance' });
-    expect(conns).toEqual([{ id: 'ep-1', status: 'pendingAcceptance' }]);
+    expect(conns).toEqual([{ id: EP, status: 'pendingAcceptance' }]);
     expect(fake.seen[0]?.query.get('status')).toBe('pendingAcceptance');
-    fake.script.push(reply(200, { connections: [{ id: 'ep-1', status: 'accepted' }] }));
-    expect(await client.connectionAction(SVC_ID, 'receive', 'ep-1')).toEqual([
-      { id: 'ep-1', status: 'accepted' },
-    ]);
-    expect(fake.seen[1]?.json).toEqual({ action: 'receive', endpoints: ['ep-1'] });
+    fake.script.push(reply(200, { connections: [{ id: EP, status: 'accepted' }] }));
+    expect(await client.connectionAction(SVC_ID, 'receive', EP)).toEqual([{ id: EP, status: 'accepted' }]);
+    expect(fake.seen[1]?.json).toEqual({ action: 'receive', endpoints: [EP] });
     expect(fake.seen[1]?.path).toBe(`${base}/${SVC_ID}/connections/action`);
   });
 

@@ -82,7 +82,7 @@ describe('retries on retryable failures (idempotent calls)', () => {
   });
 
   it.each([
-    ['seconds', () => '7', 7_000],
+    ['seconds', () => '3', 3_000],
     ['an HTTP date', () => new Date(Date.UTC(2026, 0, 1) + 5_000).toUTCString(), 5_000],
   ])('honours Retry-After given as %s', async (_name, value, waitMs) => {
     fake.script.push((s, res) =>
@@ -97,6 +97,64 @@ describe('retries on retryable failures (idempotent calls)', () => {
     expect(call.settled()).toBe(false);
     await clock.advance(1);
     await call.result;
+    expect(fake.seen).toHaveLength(2);
+  });
+
+  it('a Retry-After of 999999 s on a GET rejects at once: no sleep, retryAfterMs capped at 30 s', async () => {
+    fake.fallback = reply(503, flat('APIGW.0201'), { 'Retry-After': '999999' });
+    const t0 = clock.now();
+    const call = track(client.getService(SVC_ID));
+    // Settles without the virtual clock moving: nothing was slept.
+    await waitFor(() => call.settled(), 'the rejection');
+    const err = await rejection(call.result);
+    expect(clock.pendingTimers()).toBe(0);
+    expect(clock.now()).toBe(t0);
+    expect([err.kind, err.retryAfterMs, err.attempts, err.throttled]).toEqual([
+      'retryable',
+      30_000,
+      1,
+      false,
+    ]);
+    expect(err.message).toContain('not waited for inline');
+    expect(fake.seen).toHaveLength(1);
+    expect(events.map((e) => e.final)).toEqual([true]);
+  });
+
+  it('caps Retry-After at retryMaxMs on the error even when no retry is left', async () => {
+    client.close();
+    ({ client, clock, events } = makeClient(fake, { maxRetries: 0, retryMaxMs: 10_000 }));
+    fake.fallback = reply(429, flat('APIGW.0308'), { 'Retry-After': '999999' });
+    const err = await rejection(client.getService(SVC_ID));
+    expect([err.kind, err.retryAfterMs, err.throttled]).toEqual(['retryable', 10_000, true]);
+  });
+
+  it('a long backoff without Retry-After is handed back too, with its wait', async () => {
+    client.close();
+    ({ client, clock, events } = makeClient(fake, {
+      random: () => 0.5,
+      retryBaseMs: 1_000,
+      maxInlineWaitMs: 400,
+    }));
+    fake.fallback = reply(500, flat('EndPoint.0001'));
+    const err = await rejection(client.getService(SVC_ID));
+    expect([err.kind, err.code, err.retryAfterMs, err.attempts]).toEqual([
+      'retryable',
+      'EndPoint.0001',
+      500,
+      1,
+    ]);
+    expect(clock.pendingTimers()).toBe(0);
+    expect(fake.seen).toHaveLength(1);
+  });
+
+  it('a wait of exactly maxInlineWaitMs is still slept inline', async () => {
+    client.close();
+    ({ client, clock, events } = makeClient(fake, { maxInlineWaitMs: 2_000 }));
+    fake.script.push(reply(503, flat('APIGW.0201'), { 'Retry-After': '2' }), reply(200, service));
+    const call = track(client.getService(SVC_ID));
+    await waitFor(() => fake.seen.length === 1 && clock.pendingTimers() === 1, 'the backoff timer');
+    await clock.advance(2_000);
+    expect((await call.result).id).toBe(SVC_ID);
     expect(fake.seen).toHaveLength(2);
   });
 

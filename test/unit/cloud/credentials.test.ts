@@ -67,3 +67,50 @@ describe('credentialsFromEnv', () => {
     expect(() => credentialsFromValues({ accessKey: 'a', projectId: 'p', region: 'r' })).toThrow(/secretKey/);
   });
 });
+
+describe('credential bytes that cannot go into a header', () => {
+  const ok = { accessKey: 'AK', secretKey: 'SK', projectId: 'proj', region: 'cn-north-4' };
+  it.each([
+    ['accessKey', 'AK\r\nX-Evil: SECRETVALUE'],
+    ['accessKey', 'AK\u0000SECRETVALUE'],
+    ['accessKey', 'AK\tSECRETVALUE'],
+    ['accessKey', 'AKäSECRETVALUE'],
+    ['securityToken', 'tok\nSECRETVALUE'],
+    ['securityToken', 'tok€SECRETVALUE'],
+    ['securityToken', 'tok\u007fSECRETVALUE'],
+  ])('%s %j is refused, naming the field and never the value', (field, value) => {
+    let message = '';
+    try {
+      credentialsFromValues({ ...ok, [field]: value });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe(`${field} contains characters not allowed in an HTTP header`);
+    expect(message).not.toContain('SECRETVALUE');
+  });
+
+  it('refuses control characters in the secret key, never printing it; non-ASCII is fine there', () => {
+    for (const sk of ['S\u0007SECRETVALUE', 'S\r\nSECRETVALUE', 'S\u0085SECRETVALUE']) {
+      expect(() => credentialsFromValues({ ...ok, secretKey: sk })).toThrow(
+        /^secretKey contains control characters$/,
+      );
+    }
+    expect(credentialsFromValues({ ...ok, secretKey: 'clé-secrète' }).credentials.secretKey).toBe(
+      'clé-secrète',
+    );
+  });
+
+  it('refuses a project id that is not 1-64 of [A-Za-z0-9_-], naming the setting', () => {
+    for (const projectId of ['../x', 'a/b', 'a.b', 'x'.repeat(65), 'p%2f'])
+      expect(() => credentialsFromValues({ ...ok, projectId })).toThrow(/projectId/);
+    expect(() => credentialsFromEnv({ ...env, HUAWEICLOUD_SDK_PROJECT_ID: '../x' })).toThrow(
+      /HUAWEICLOUD_SDK_PROJECT_ID/,
+    );
+    expect(() => credentialsFromEnv({ ...env, HUAWEICLOUD_SDK_AK: 'a\nb' })).toThrow(
+      /^HUAWEICLOUD_SDK_AK contains characters not allowed in an HTTP header$/,
+    );
+    expect(
+      credentialsFromValues({ ...ok, projectId: 'Proj_1-' + 'x'.repeat(57) }).target.projectId,
+    ).toHaveLength(64);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { classifyHttpError, CloudError, isCode, parseErrorBody } from '../../../src/cloud/errors.js';
-import { fullJitterDelay, parseRetryAfter, retryDelay } from '../../../src/cloud/retry.js';
+import { capRetryAfter, fullJitterDelay, parseRetryAfter, retryDelay } from '../../../src/cloud/retry.js';
 
 describe('parseErrorBody', () => {
   it('parses the flat, nested and gateway shapes', () => {
@@ -73,6 +73,25 @@ describe('isCode', () => {
   });
 });
 
+describe('CloudError.throttled', () => {
+  const e = (o: { httpStatus?: number; code?: string }) =>
+    new CloudError({ kind: 'retryable', operation: 'x', message: 'm', ...o });
+  it('is true for HTTP 429 and the throttling codes, in any case', () => {
+    expect(e({ httpStatus: 429 }).throttled).toBe(true);
+    expect(e({ httpStatus: 429, code: 'APIGW.0308' }).throttled).toBe(true);
+    expect(e({ httpStatus: 400, code: 'EndPoint.0022' }).throttled).toBe(true);
+    expect(e({ httpStatus: 400, code: 'ENDPOINT.0022' }).throttled).toBe(true);
+    expect(e({ code: 'apigw.0308' }).throttled).toBe(true);
+  });
+  it('is false otherwise, and follows copies made by with()', () => {
+    expect(e({ httpStatus: 503 }).throttled).toBe(false);
+    expect(e({ httpStatus: 400, code: 'EndPoint.3045' }).throttled).toBe(false);
+    expect(e({}).throttled).toBe(false);
+    expect(e({ httpStatus: 429 }).with({ attempts: 2 }).throttled).toBe(true);
+    expect(e({ httpStatus: 429 }).with({ httpStatus: 500 }).throttled).toBe(false);
+  });
+});
+
 describe('retry timing', () => {
   it('full jitter: random() * min(max, base * 2^retry)', () => {
     expect(fullJitterDelay(0, 100, 10_000, () => 0.5)).toBe(50);
@@ -94,7 +113,20 @@ describe('retry timing', () => {
     const opts = { baseMs: 100, maxMs: 1_000, random: () => 0.5 };
     const plain = new CloudError({ kind: 'retryable', operation: 'x', message: 'm', httpStatus: 503 });
     expect(retryDelay(plain, 0, opts)).toBe(50);
-    expect(retryDelay(plain.with({ retryAfterMs: 3_000 }), 0, opts)).toBe(3_000);
+    expect(retryDelay(plain.with({ retryAfterMs: 800 }), 0, opts)).toBe(800);
     expect(retryDelay(plain.with({ code: 'apigw.0308' }), 0, opts)).toBe(2_000);
+  });
+
+  it('caps a Retry-After at maxMs, wherever it is used', () => {
+    const opts = { baseMs: 100, maxMs: 30_000, random: () => 0 };
+    const plain = new CloudError({ kind: 'retryable', operation: 'x', message: 'm', httpStatus: 503 });
+    expect(retryDelay(plain.with({ retryAfterMs: 999_999_000 }), 0, opts)).toBe(30_000);
+    expect(retryDelay(plain.with({ retryAfterMs: Infinity }), 0, opts)).toBe(30_000);
+    expect(capRetryAfter(999_999_000, 30_000)).toBe(30_000);
+    expect(capRetryAfter(-5, 30_000)).toBe(0);
+    expect(capRetryAfter(1_234, 30_000)).toBe(1_234);
+    expect(capRetryAfter(undefined, 30_000)).toBeUndefined();
+    expect(parseRetryAfter('9'.repeat(400), 0)).toBe(Infinity);
+    expect(capRetryAfter(parseRetryAfter('9'.repeat(400), 0), 30_000)).toBe(30_000);
   });
 });

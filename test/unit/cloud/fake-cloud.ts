@@ -177,6 +177,9 @@ import type { CallEvent, VpcepClientOptions } from '../../../src/cloud/client.js
 export const PROJECT = 'proj-1';
 export const SVC_ID = '4189d3c2-8882-4871-a3c2-d380272eed83';
 
+/** A distinct, valid cloud id (UUID) per `n`, for list fixtures. */
+export const uuidFor = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+
 /** A client on virtual time pointing at `fake`; jitter 0 unless overridden; generous limiter. */
 export function makeClient(
   fake: FakeCloud,
