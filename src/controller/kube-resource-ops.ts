@@ -1,20 +1,17 @@
 /**
- * {@link ResourceOps} on a real apiserver: quorum reads of the resource, finalizers through JSON Patch
- * with `test` ops, status through the change-only merge-patch writer, the operator's annotations through
- * a merge patch, events through the folding recorder, and the CRD's own deletion state.
+ * {@link ResourceOps} on a real apiserver: quorum reads of the resource; finalizers, status and the
+ * operator's annotations through JSON Patches whose first op `test`s the UID of the object read (so a
+ * pass never writes into a same-name successor); status only when changed; events through the folding
+ * recorder; and the CRD's own deletion state.
  */
-import {
-  PatchStrategy,
-  setHeaderOptions,
-  type ApiextensionsV1Api,
-  type CustomObjectsApi,
-} from '@kubernetes/client-node';
+import { type ApiextensionsV1Api, type CustomObjectsApi } from '@kubernetes/client-node';
 import { API_VERSION, FINALIZER, GROUP, KIND, PLURAL, VERSION } from '../api/constants.js';
 import type { VpcEndpointService, VpcEndpointServiceStatus } from '../api/types.js';
 import { httpStatusOf, isNotFound } from '../runtime/api-errors.js';
 import type { EventRecorder } from '../runtime/events.js';
 import type { Logger } from '../runtime/logging.js';
-import { addFinalizer, removeFinalizer } from '../runtime/finalizer.js';
+import { addFinalizer, removeFinalizer, uidTest, type JsonPatchOp } from '../runtime/finalizer.js';
+import { ConflictError, ObjectGoneError } from '../runtime/reconcile.js';
 import { StatusWriter } from '../runtime/status-writer.js';
 import type { ResourceEvent, ResourceOps } from './resource-ops.js';
 
@@ -35,7 +32,7 @@ export class KubeResourceOps implements ResourceOps {
   private guardWarned = false;
 
   constructor(private readonly o: KubeResourceOpsOptions) {
-    this.status = new StatusWriter({ api: o.custom, ...base });
+    this.status = new StatusWriter({ api: o.custom, ...base, bindToUid: true });
   }
 
   async get(namespace: string, name: string): Promise<VpcEndpointService | undefined> {
@@ -52,26 +49,55 @@ export class KubeResourceOps implements ResourceOps {
   }
 
   async addFinalizer(cr: VpcEndpointService): Promise<void> {
-    if (await addFinalizer(this.o.custom, this.ref(cr), cr, FINALIZER))
-      cr.metadata.finalizers = [...(cr.metadata.finalizers ?? []), FINALIZER];
+    if ((cr.metadata.finalizers ?? []).includes(FINALIZER)) return;
+    const added = await this.bound(cr, () => addFinalizer(this.o.custom, this.ref(cr), cr, FINALIZER));
+    // Not added although absent: the object is gone (404), and nothing may be created for it.
+    if (!added) throw new ObjectGoneError(`${cr.metadata.name ?? ''} is gone`);
+    cr.metadata.finalizers = [...(cr.metadata.finalizers ?? []), FINALIZER];
   }
 
   async removeFinalizer(cr: VpcEndpointService): Promise<void> {
-    if (await removeFinalizer(this.o.custom, this.ref(cr), cr, FINALIZER))
-      cr.metadata.finalizers = (cr.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    try {
+      if (await this.bound(cr, () => removeFinalizer(this.o.custom, this.ref(cr), cr, FINALIZER)))
+        cr.metadata.finalizers = (cr.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    } catch (e) {
+      // The object this pass read is gone: its finalizer went with it.
+      if (!(e instanceof ObjectGoneError)) throw e;
+    }
   }
 
   async writeStatus(cr: VpcEndpointService, status: VpcEndpointServiceStatus): Promise<boolean> {
-    const written = await this.status.patchStatusIfChanged(this.ref(cr), cr, status);
+    const written = await this.bound(cr, () => this.status.patchStatusIfChanged(this.ref(cr), cr, status));
     if (written) cr.status = structuredClone(status);
     return written;
   }
 
   async setAnnotations(cr: VpcEndpointService, annotations: Record<string, string | null>): Promise<void> {
-    await this.o.custom.patchNamespacedCustomObject(
-      { ...this.ref(cr), body: { metadata: { annotations } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    const current = cr.metadata.annotations;
+    const ops: JsonPatchOp[] = [...uidTest(cr)];
+    if (!current || Object.keys(current).length === 0) {
+      const set = Object.fromEntries(Object.entries(annotations).filter(([, v]) => v !== null));
+      if (Object.keys(set).length === 0) return;
+      ops.push({ op: 'add', path: '/metadata/annotations', value: set });
+    } else {
+      for (const [k, v] of Object.entries(annotations)) {
+        const path = `/metadata/annotations/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        if (v !== null) ops.push({ op: 'add', path, value: v });
+        else if (k in current) ops.push({ op: 'remove', path });
+      }
+      if (ops.length === uidTest(cr).length) return;
+    }
+    await this.bound(cr, async () => {
+      try {
+        await this.o.custom.patchNamespacedCustomObject({ ...this.ref(cr), body: ops });
+      } catch (e) {
+        const status = httpStatusOf(e);
+        if (isNotFound(e)) throw new ObjectGoneError(`${cr.metadata.name ?? ''} is gone`, { cause: e });
+        if (status === 409 || status === 422)
+          throw new ConflictError('setting annotations lost a race; re-read and retry', { cause: e });
+        throw e;
+      }
+    });
     const next = { ...(cr.metadata.annotations ?? {}) };
     for (const [k, v] of Object.entries(annotations)) {
       if (v === null) delete next[k];
@@ -116,6 +142,26 @@ export class KubeResourceOps implements ResourceOps {
       },
       e,
     );
+  }
+
+  /**
+   * Runs a write bound to `cr`'s UID. A refused precondition is told apart by one re-read: when the
+   * stored object is gone or carries another UID, {@link ObjectGoneError}; otherwise the conflict
+   * stands (a concurrent edit: retry).
+   */
+  private async bound<T>(cr: VpcEndpointService, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      const now = await this.get(cr.metadata.namespace ?? 'default', cr.metadata.name ?? '');
+      if (!now || now.metadata.uid !== cr.metadata.uid)
+        throw new ObjectGoneError(
+          `${cr.metadata.namespace ?? 'default'}/${cr.metadata.name ?? ''} was deleted or replaced by a new object`,
+          { cause: e },
+        );
+      throw e;
+    }
   }
 
   private ref(cr: VpcEndpointService): {

@@ -3,6 +3,10 @@
  * remove the finalizer, write status, write the operator's own annotations, tell whether the CRD itself
  * is being deleted, and record events. The production implementation ({@link KubeResourceOps} in
  * kube-resource-ops.ts) sits on client-node and the runtime helpers; tests use an in-memory fake.
+ *
+ * Every write is bound to the UID of the object passed in (as read at the start of the pass): when the
+ * object is gone or was replaced by a new object of the same name, the write is refused and rejects
+ * with `ObjectGoneError` (runtime/reconcile.ts), so a pass never writes into a successor.
  */
 import type { VpcEndpointService, VpcEndpointServiceStatus } from '../api/types.js';
 
@@ -22,7 +26,7 @@ export interface ResourceOps {
   get(namespace: string, name: string): Promise<VpcEndpointService | undefined>;
   /** Adds the operator's finalizer unless present; fails on a concurrent edit (retry). Mutates `cr.metadata`. */
   addFinalizer(cr: VpcEndpointService): Promise<void>;
-  /** Removes the operator's finalizer if present; fails on a concurrent edit (retry). */
+  /** Removes the operator's finalizer if present; fails on a concurrent edit (retry); a no-op when gone. */
   removeFinalizer(cr: VpcEndpointService): Promise<void>;
   /**
    * Makes `status` the resource's status when it differs from `cr.status` (deep compare); fields absent

@@ -6,6 +6,9 @@
  * refuses the whole patch (422, or 409) and we throw a {@link ConflictError}: the reconcile is retried
  * with backoff and re-reads the object. Concurrent edits therefore fail safely instead of clobbering.
  *
+ * When the object carries a UID, the patch also `test`s it first: a pass that read an object which was
+ * since deleted and re-created under the same name never edits the successor's finalizers.
+ *
  * Guarantees: idempotent (no request when nothing would change, returning `false`); a 404 (object
  * gone) returns `false`; other API errors propagate unchanged (retryable by the controller).
  */
@@ -33,6 +36,12 @@ export type JsonPatchOp =
   | { op: 'add'; path: string; value: unknown }
   | { op: 'remove'; path: string };
 
+/** `[test uid]` when `obj` has a UID: binds a patch to the object that was read. */
+export function uidTest(obj: KubernetesObject): JsonPatchOp[] {
+  const uid = obj.metadata?.uid;
+  return uid ? [{ op: 'test', path: '/metadata/uid', value: uid }] : [];
+}
+
 /** The patch {@link addFinalizer} sends, or `undefined` if `finalizer` is already present. */
 export function addFinalizerPatch(obj: KubernetesObject, finalizer: string): JsonPatchOp[] | undefined {
   const current = obj.metadata?.finalizers;
@@ -40,11 +49,13 @@ export function addFinalizerPatch(obj: KubernetesObject, finalizer: string): Jso
   if (!current || current.length === 0) {
     // `test` against null also matches an absent field on the API server (json-patch semantics).
     return [
+      ...uidTest(obj),
       { op: 'test', path: '/metadata/finalizers', value: current ?? null },
       { op: 'add', path: '/metadata/finalizers', value: [finalizer] },
     ];
   }
   return [
+    ...uidTest(obj),
     { op: 'test', path: '/metadata/finalizers', value: current },
     { op: 'add', path: '/metadata/finalizers/-', value: finalizer },
   ];
@@ -55,6 +66,7 @@ export function removeFinalizerPatch(obj: KubernetesObject, finalizer: string): 
   const i = obj.metadata?.finalizers?.indexOf(finalizer) ?? -1;
   if (i < 0) return undefined;
   return [
+    ...uidTest(obj),
     { op: 'test', path: `/metadata/finalizers/${i}`, value: finalizer },
     { op: 'remove', path: `/metadata/finalizers/${i}` },
   ];

@@ -62,6 +62,18 @@ export class ConflictError extends RetryableError {
   }
 }
 
+/**
+ * The object a pass read is gone, or was replaced by a new object of the same name (another UID): a
+ * write bound to the old object's UID was refused. Nothing more may be written for that pass; the next
+ * pass reads the successor afresh.
+ */
+export class ObjectGoneError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ObjectGoneError';
+  }
+}
+
 /** True for {@link TerminalError} and for any error object that says `terminal: true` or `kind: 'terminal'`. */
 export function isTerminal(err: unknown): boolean {
   if (err instanceof TerminalError) return true;

@@ -9,13 +9,19 @@
  *   diff: changed fields, and `null` for fields to remove, so the stored status equals `next` exactly.
  * - With `optimisticLock`, the patch carries the observed `resourceVersion`: a concurrent write gives
  *   409, surfaced as {@link ConflictError} (retryable). Without it, 409 cannot happen.
- * - 404 (object gone) returns `false`; other errors propagate (retryable by the controller).
+ * - With `bindToUid`, the write is bound to the observed object's UID instead: a JSON Patch whose first
+ *   op `test`s `metadata.uid`, then sets the whole status. A pass that read an object which was since
+ *   deleted and re-created under the same name can never write into the successor: the apiserver
+ *   refuses the patch (422/409, surfaced as {@link ConflictError}) and a 404 raises
+ *   {@link ObjectGoneError}. (A UID in a merge patch would not do: the status strategy of custom
+ *   resources copies the stored metadata over the patched object, so the UID would be ignored.)
+ * - Otherwise 404 (object gone) returns `false`; other errors propagate (retryable by the controller).
  */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { httpStatusOf, isNotFound } from './api-errors.js';
 import { createMergePatch } from './json.js';
 import type { Logger } from './logging.js';
-import { ConflictError } from './reconcile.js';
+import { ConflictError, ObjectGoneError } from './reconcile.js';
 
 /** The subset of `CustomObjectsApi` used here; the real client satisfies it, tests fake it. */
 export interface StatusPatcher {
@@ -34,11 +40,13 @@ export interface StatusWriterOptions {
   log?: Logger;
   /** Send the observed resourceVersion with each write (409 on concurrent change). Default false. */
   optimisticLock?: boolean;
+  /** Bind each write to the observed object's UID (JSON Patch `test`; see the module doc). */
+  bindToUid?: boolean;
 }
 
 /** The observed object: what the status is compared against. */
 export interface ObservedObject {
-  metadata?: { resourceVersion?: string };
+  metadata?: { resourceVersion?: string; uid?: string };
   status?: unknown;
 }
 
@@ -61,19 +69,33 @@ export class StatusWriter {
   ): Promise<boolean> {
     const diff = createMergePatch(current.status ?? {}, next);
     if (diff === undefined) return false;
-    const body: Record<string, unknown> = { status: diff };
-    if (this.o.optimisticLock && current.metadata?.resourceVersion)
-      body.metadata = { resourceVersion: current.metadata.resourceVersion };
+    const uid = this.o.bindToUid ? current.metadata?.uid : undefined;
+    const where = { group: this.o.group, version: this.o.version, plural: this.o.plural, ...ref };
     try {
-      await this.o.api.patchNamespacedCustomObjectStatus(
-        { group: this.o.group, version: this.o.version, plural: this.o.plural, ...ref, body },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      if (uid) {
+        // client-node 1.4 sends JSON Patch by default.
+        const ops = [
+          { op: 'test', path: '/metadata/uid', value: uid },
+          { op: 'add', path: '/status', value: next },
+        ];
+        await this.o.api.patchNamespacedCustomObjectStatus({ ...where, body: ops });
+      } else {
+        const body: Record<string, unknown> = { status: diff };
+        if (this.o.optimisticLock && current.metadata?.resourceVersion)
+          body.metadata = { resourceVersion: current.metadata.resourceVersion };
+        await this.o.api.patchNamespacedCustomObjectStatus(
+          { ...where, body },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      }
       this.o.log?.debug({ namespace: ref.namespace, name: ref.name }, 'status written');
       return true;
     } catch (err) {
-      if (isNotFound(err)) return false;
-      if (httpStatusOf(err) === 409)
+      if (isNotFound(err)) {
+        if (uid) throw new ObjectGoneError(`${ref.namespace}/${ref.name} is gone`, { cause: err });
+        return false;
+      }
+      if (httpStatusOf(err) === 409 || (uid && httpStatusOf(err) === 422))
         throw new ConflictError(`status of ${ref.namespace}/${ref.name} changed concurrently`, {
           cause: err,
         });

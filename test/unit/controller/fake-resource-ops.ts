@@ -1,8 +1,9 @@
 /**
  * An in-memory {@link ResourceOps} with the apiserver semantics the reconciler relies on: reads are
  * deep copies (a quorum read, never shared with the caller), status writes are change-only, metadata
- * and status writes bump `resourceVersion`, spec changes bump `metadata.generation`, and an object
- * marked for deletion disappears once its last finalizer is removed.
+ * and status writes bump `resourceVersion`, spec changes bump `metadata.generation`, an object
+ * marked for deletion disappears once its last finalizer is removed, and every write is bound to the
+ * UID of the object passed in (`ObjectGoneError` when it is gone or was replaced under the same name).
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
@@ -13,6 +14,7 @@ import type {
   VpcEndpointServiceStatus,
 } from '../../../src/api/types.js';
 import type { ResourceEvent, ResourceOps } from '../../../src/controller/resource-ops.js';
+import { ObjectGoneError } from '../../../src/runtime/reconcile.js';
 
 /** Names of the {@link ResourceOps} methods, as recorded in {@link FakeResourceOps.calls}. */
 export type OpName = keyof ResourceOps;
@@ -52,6 +54,8 @@ export class FakeResourceOps implements ResourceOps {
   crdDeleting = false;
   /** Called after each recorded call. */
   onCall: ((call: OpCall) => void) | undefined;
+  /** Called as each write starts, before it looks at the store (a test may change the store there). */
+  beforeWrite: ((op: OpName, key: string) => void) | undefined;
 
   /** Creates an object as `kubectl apply` would: new UID, generation 1, no status. Returns a copy. */
   create(namespace: string, name: string, spec: VpcEndpointServiceSpec): VpcEndpointService {
@@ -69,6 +73,15 @@ export class FakeResourceOps implements ResourceOps {
     };
     this.store.set(keyOf(namespace, name), cr);
     return structuredClone(cr);
+  }
+
+  /**
+   * The finalizers are forced off and the object deleted, then a new object of the same name is created
+   * (new UID, generation 1): what `kubectl patch` of the finalizers plus a re-apply does. Returns a copy.
+   */
+  replace(namespace: string, name: string, spec: VpcEndpointServiceSpec): VpcEndpointService {
+    this.store.delete(keyOf(namespace, name));
+    return this.create(namespace, name, spec);
   }
 
   /** The stored object (a copy), without recording a call. */
@@ -115,7 +128,8 @@ export class FakeResourceOps implements ResourceOps {
   }
 
   async addFinalizer(cr: VpcEndpointService): Promise<void> {
-    const stored = this.must(cr.metadata.namespace ?? 'default', cr.metadata.name ?? '');
+    this.beforeWrite?.('addFinalizer', crKey(cr));
+    const stored = this.bound(cr);
     const finalizers = stored.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) {
       if (stored.metadata.deletionTimestamp)
@@ -129,8 +143,10 @@ export class FakeResourceOps implements ResourceOps {
   }
 
   async removeFinalizer(cr: VpcEndpointService): Promise<void> {
+    this.beforeWrite?.('removeFinalizer', crKey(cr));
     const key = crKey(cr);
-    const stored = this.store.get(key);
+    const found = this.store.get(key);
+    const stored = found?.metadata.uid === cr.metadata.uid ? found : undefined;
     if (stored && (stored.metadata.finalizers ?? []).includes(FINALIZER)) {
       stored.metadata.finalizers = (stored.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
       stored.metadata.resourceVersion = this.nextRv();
@@ -142,11 +158,11 @@ export class FakeResourceOps implements ResourceOps {
   }
 
   async writeStatus(cr: VpcEndpointService, status: VpcEndpointServiceStatus): Promise<boolean> {
+    this.beforeWrite?.('writeStatus', crKey(cr));
     const key = crKey(cr);
     const written = !isDeepStrictEqual(cr.status ?? {}, status);
     if (written) {
-      const stored = this.store.get(key);
-      if (!stored) throw new Error(`${key} not found`);
+      const stored = this.bound(cr);
       stored.status = structuredClone(status);
       stored.metadata.resourceVersion = this.nextRv();
       cr.status = structuredClone(status);
@@ -157,9 +173,9 @@ export class FakeResourceOps implements ResourceOps {
   }
 
   async setAnnotations(cr: VpcEndpointService, annotations: Record<string, string | null>): Promise<void> {
+    this.beforeWrite?.('setAnnotations', crKey(cr));
     const key = crKey(cr);
-    const stored = this.store.get(key);
-    if (!stored) throw new Error(`${key} not found`);
+    const stored = this.bound(cr);
     stored.metadata.annotations = merge(stored.metadata.annotations, annotations);
     stored.metadata.resourceVersion = this.nextRv();
     cr.metadata.annotations = merge(cr.metadata.annotations, annotations);
@@ -180,6 +196,14 @@ export class FakeResourceOps implements ResourceOps {
   private record(call: OpCall): void {
     this.calls.push(call);
     this.onCall?.(call);
+  }
+
+  /** The stored object `cr` was read from, or ObjectGoneError (gone, or another UID by that name). */
+  private bound(cr: VpcEndpointService): VpcEndpointService {
+    const stored = this.store.get(crKey(cr));
+    if (!stored || stored.metadata.uid !== cr.metadata.uid)
+      throw new ObjectGoneError(`${crKey(cr)} was deleted or replaced`);
+    return stored;
   }
 
   private must(namespace: string, name: string): VpcEndpointService {

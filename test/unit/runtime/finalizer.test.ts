@@ -109,3 +109,22 @@ describe('finalizer helpers', () => {
     await expect(addFinalizer(api(e500), ref, obj, F)).rejects.toBe(e500);
   });
 });
+
+describe('finalizer patches bound to the object read', () => {
+  it('test the UID first when the object has one, so a same-name successor is never edited', async () => {
+    const s = new FakeObjectStore();
+    const read: KubernetesObject = { metadata: { name: 'a', namespace: 'ns', uid: 'uid-old' } };
+    const api: CustomObjectsPatcher = {
+      patchNamespacedCustomObject: async ({ body }) => {
+        s.patches.push(body);
+        // The stored object is a successor with another UID: the apiserver fails the first test.
+        throw apiError(422, 'Invalid', 'the server rejected our request: test operation failed');
+      },
+    };
+    await expect(addFinalizer(api, ref, read, F)).rejects.toBeInstanceOf(ConflictError);
+    expect((s.patches[0] as unknown[])[0]).toEqual({ op: 'test', path: '/metadata/uid', value: 'uid-old' });
+    read.metadata!.finalizers = [F];
+    await expect(removeFinalizer(api, ref, read, F)).rejects.toBeInstanceOf(ConflictError);
+    expect((s.patches[1] as unknown[])[0]).toEqual({ op: 'test', path: '/metadata/uid', value: 'uid-old' });
+  });
+});

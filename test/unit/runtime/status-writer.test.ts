@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StatusWriter, type StatusPatcher } from '../../../src/runtime/status-writer.js';
-import { ConflictError } from '../../../src/runtime/reconcile.js';
+import { ConflictError, ObjectGoneError } from '../../../src/runtime/reconcile.js';
 import { createMergePatch, jsonEqual } from '../../../src/runtime/json.js';
 import { apiError } from './fakes.js';
 
@@ -98,5 +98,36 @@ describe('json helpers', () => {
     // ...and so a desired status with a null field does not count as a change forever.
     expect(createMergePatch(apply(a, p), b)).toBeUndefined();
     expect(createMergePatch(a, structuredClone(a))).toBeUndefined();
+  });
+});
+
+describe('StatusWriter bound to the UID', () => {
+  const bound = (api: StatusPatcher): StatusWriter =>
+    new StatusWriter({ api, group: 'g', version: 'v1', plural: 'widgets', bindToUid: true });
+  const current = { metadata: { uid: 'uid-1', resourceVersion: '5' }, status: { id: 'a' } };
+
+  it('sends a JSON Patch that tests the UID, then sets the whole status (default content type)', async () => {
+    const { api, calls } = fakeApi();
+    expect(await bound(api).patchStatusIfChanged(ref, current, { id: 'b', status: 'x' })).toBe(true);
+    expect(calls[0]?.body).toEqual([
+      { op: 'test', path: '/metadata/uid', value: 'uid-1' },
+      { op: 'add', path: '/status', value: { id: 'b', status: 'x' } },
+    ]);
+    expect(calls[0]?.headers['Content-Type']).toBeUndefined();
+  });
+
+  it('still writes nothing when unchanged', async () => {
+    const { api, calls } = fakeApi();
+    expect(await bound(api).patchStatusIfChanged(ref, current, { id: 'a' })).toBe(false);
+    expect(calls).toEqual([]);
+  });
+
+  it('a failed UID test (422) is a ConflictError; a 404 is ObjectGoneError, never a silent false', async () => {
+    await expect(
+      bound(fakeApi(apiError(422, 'Invalid')).api).patchStatusIfChanged(ref, current, { id: 'b' }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      bound(fakeApi(apiError(404, 'NotFound')).api).patchStatusIfChanged(ref, current, { id: 'b' }),
+    ).rejects.toBeInstanceOf(ObjectGoneError);
   });
 });
