@@ -4,7 +4,7 @@
  * carries the cloud's code and request id so a support ticket can quote them.
  */
 import { CloudError, isCode } from '../cloud/errors.js';
-import { AUTH_RECHECK_MS, CREDENTIALS_RECHECK_MS, QUOTA_RECHECK_MS } from './timing.js';
+import { AUTH_RECHECK_MS, CREDENTIALS_RECHECK_MS, OWNED_RECHECK_MS, QUOTA_RECHECK_MS } from './timing.js';
 
 /** Condition reasons the operator uses; CamelCase as metav1.Condition requires. */
 export const Reason = {
@@ -23,7 +23,12 @@ export const Reason = {
   AuthFailed: 'AuthFailed',
   CredentialsMissing: 'CredentialsMissing',
   DeleteBlocked: 'DeleteBlocked',
-  AdoptionConflict: 'AdoptionConflict',
+  /** The cloud service carries another resource's ownership tag: never written, never deleted. */
+  OwnedByAnother: 'OwnedByAnother',
+  /** The cloud asked to wait (429 / throttling code with Retry-After): requeued for that long. */
+  Throttled: 'Throttled',
+  /** The endpoint answered a redirect: the region or VPCEP_ENDPOINT is wrong. */
+  EndpointInvalid: 'EndpointInvalid',
   NotFound: 'NotFound',
   Paused: 'Paused',
   Observing: 'Observing',
@@ -41,7 +46,8 @@ export const TERMINAL_REASONS: ReadonlySet<string> = new Set([
   Reason.InvalidSpec,
   Reason.AuthFailed,
   Reason.CredentialsMissing,
-  Reason.AdoptionConflict,
+  Reason.OwnedByAnother,
+  Reason.EndpointInvalid,
   Reason.ProjectChanged,
 ]);
 
@@ -54,6 +60,8 @@ export const RECHECK_MS: Partial<Record<ReasonName, number>> = {
   [Reason.AuthFailed]: AUTH_RECHECK_MS,
   [Reason.CredentialsMissing]: CREDENTIALS_RECHECK_MS,
   [Reason.ProjectChanged]: CREDENTIALS_RECHECK_MS,
+  [Reason.OwnedByAnother]: OWNED_RECHECK_MS,
+  [Reason.EndpointInvalid]: AUTH_RECHECK_MS,
 };
 
 /** The verdict on one cloud error. */
@@ -88,6 +96,13 @@ export function verdictFor(err: CloudError, source: string): ErrorVerdict {
       terminal: true,
       recheckMs: AUTH_RECHECK_MS,
       message: `${message}; check the credentials from ${source}`,
+    };
+  if (isCode(err, 'Client.Redirect'))
+    return {
+      reason: Reason.EndpointInvalid,
+      terminal: true,
+      recheckMs: AUTH_RECHECK_MS,
+      message: `${message}; check the region and the endpoint override (VPCEP_ENDPOINT) used with ${source}`,
     };
   if (isCode(err, 'Endpoint.1018'))
     return { reason: Reason.QuotaExceeded, terminal: true, recheckMs: QUOTA_RECHECK_MS, message };

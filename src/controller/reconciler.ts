@@ -11,6 +11,14 @@
  *   failed                      -> Ready=False CreateFailed; a new generation deletes it and creates anew
  *   available                   -> one PUT for mutable drift, tag diff, Ready=True, resync later
  *
+ * Ownership, checked on the service just read before every write: the operator changes or deletes only
+ * a service whose ownership tag names this resource's UID. The one exception is an untagged service
+ * being adopted (or one of ours that lost its tag), which is tagged first, before any other write. A
+ * service tagged by another UID gets `OwnedByAnother` and no write ever; deleting such a resource
+ * releases it without a cloud call. Observe-only of another resource's service is refused unless the
+ * operator allows it (`--allow-observe-owned`). Every Kubernetes write is bound to the UID read at the
+ * start of the pass, so a pass for a deleted object never writes into a same-name successor.
+ *
  * Guarantees: never two cloud services for one resource (the finalizer precedes any create; a create
  * is preceded by a lookup by the ownership tag, whose value is the resource's UID; `status.id` is
  * written right after a create returns, and an unknown create outcome is resolved by the tag lookup);
@@ -32,9 +40,11 @@ import { diffMutable, diffTags, toCreateRequest, toStatusFields, toUpdateRequest
 import type { VpcEndpointService } from '../api/types.js';
 import type { VpcepClient } from '../cloud/client.js';
 import { CloudError, isCloudError } from '../cloud/errors.js';
+import { isCloudId } from '../cloud/ids.js';
 import type { EndpointService } from '../cloud/wire.js';
 import type { Clock } from '../runtime/clock.js';
 import {
+  ObjectGoneError,
   TerminalError,
   type ReconcileContext,
   type ReconcileResult,
@@ -60,6 +70,7 @@ import {
   parseCloudTime,
   parseDuration,
   pollDelay,
+  OWNED_RECHECK_MS,
   UNKNOWN_OUTCOME_RECHECK_MS,
 } from './timing.js';
 
@@ -73,6 +84,11 @@ export interface ReconcilerOptions {
   /** Steady-state resync period (±10 % jitter); per-resource annotation overrides it. */
   resyncMs?: number;
   random?: () => number;
+  /**
+   * Let observe-only resources read a service that another resource owns (`--allow-observe-owned`).
+   * Off by default: the status would show another team's service to the requester.
+   */
+  allowObserveOwned?: boolean;
 }
 
 /**
@@ -90,6 +106,8 @@ interface Memo {
   syncedGeneration?: number;
   /** When a terminal verdict was last reached (slow recheck gate). */
   terminalAt?: number;
+  /** The adoption and policy annotations when that verdict was reached (a change lifts the gate). */
+  terminalAnnotations?: string;
   /** When this process sent the DELETE. */
   deleteSentAt?: number;
 }
@@ -107,8 +125,23 @@ export class VpcEndpointServiceReconciler {
     this.random = opts.random ?? Math.random;
   }
 
-  /** One level-based pass for `req`. Throws retryable errors (rate-limited requeue) or TerminalError. */
+  /**
+   * One level-based pass for `req`. Throws retryable errors (rate-limited requeue) or TerminalError.
+   * A pass whose object was deleted or replaced meanwhile (a bound write refused) ends quietly: the
+   * next pass reads the successor afresh.
+   */
   readonly reconcile = async (req: Request, ctx: ReconcileContext): Promise<ReconcileResult> => {
+    try {
+      return await this.pass(req, ctx);
+    } catch (e) {
+      if (!(e instanceof ObjectGoneError)) throw e;
+      this.memo.delete(req.key);
+      ctx.log.info({ decision: 'object-gone' }, e.message);
+      return undefined;
+    }
+  };
+
+  private async pass(req: Request, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { ops } = this.opts;
     const cr = await ops.get(req.namespace, req.name);
     if (!cr) {
@@ -133,11 +166,6 @@ export class VpcEndpointServiceReconciler {
       );
       await this.commit(cr, draft);
       return undefined;
-    }
-
-    if (!observeOnly && !(cr.metadata.finalizers ?? []).includes(FINALIZER)) {
-      await ops.addFinalizer(cr);
-      log.info({ decision: 'finalizer-added' }, 'finalizer added');
     }
 
     // Gates that keep the cloud quiet: a terminal verdict for this generation, and a recent sync.
@@ -168,6 +196,13 @@ export class VpcEndpointServiceReconciler {
       return { requeueAfterMs: CREDENTIALS_RECHECK_MS };
     }
 
+    // Before anything can be created, and only then: a resource that never got usable credentials
+    // holds no finalizer, so deleting it never waits on credentials it cannot have.
+    if (!observeOnly && !(cr.metadata.finalizers ?? []).includes(FINALIZER)) {
+      await ops.addFinalizer(cr);
+      log.info({ decision: 'finalizer-added' }, 'finalizer added');
+    }
+
     try {
       let svc = await this.locate(cr, draft, memo, resolved.client, observeOnly, ctx);
       if (!svc) {
@@ -196,7 +231,7 @@ export class VpcEndpointServiceReconciler {
     } catch (e) {
       return this.fail(cr, draft, memo, e, resolved.source, ctx);
     }
-  };
+  }
 
   // ---- finding the cloud service ------------------------------------------------------------------
 
@@ -217,7 +252,10 @@ export class VpcEndpointServiceReconciler {
     const knownId = cr.status?.id;
     if (knownId) {
       const svc = await getOrUndefined(client, knownId);
-      if (svc) return svc;
+      if (svc) {
+        this.checkOwner(cr, svc, observeOnly, ctx);
+        return svc;
+      }
       if (getCondition(cr.status?.conditions, ConditionType.Ready)?.reason === Reason.Replacing) {
         // The failed service we deleted is gone: create its replacement (no one else took it away).
         draft.clearCloud();
@@ -255,7 +293,15 @@ export class VpcEndpointServiceReconciler {
     }
     const adoptId = cr.metadata.annotations?.[ANNOTATION_SERVICE_ID];
     if (adoptId && !knownId) {
-      const svc = await getOrUndefined(client, adoptId);
+      const shown = JSON.stringify(adoptId.slice(0, 80));
+      if (!isCloudId(adoptId))
+        throw new CloudError({
+          kind: 'terminal',
+          operation: 'adopt',
+          code: 'Client.InvalidId',
+          message: `the annotation ${ANNOTATION_SERVICE_ID} must be a service id (a UUID), got ${shown}`,
+        });
+      let svc = await getOrUndefined(client, adoptId);
       if (!svc)
         throw new CloudError({
           kind: 'terminal',
@@ -263,21 +309,22 @@ export class VpcEndpointServiceReconciler {
           code: 'EndPoint.0005',
           message: `the service ${adoptId} named by ${ANNOTATION_SERVICE_ID} does not exist`,
         });
-      const owner = svc.tags?.find((t) => t.key === OWNERSHIP_TAG_KEY)?.value;
-      // Observing reads only, so it may watch a service another resource owns; managing may not.
-      if (owner && owner !== cr.metadata.uid && !observeOnly) {
-        throw new AdoptionConflict(
-          `service ${adoptId} carries the ownership tag of another resource (UID ${owner}); refusing to adopt ` +
-            `it. If that resource no longer exists, remove the tag ${OWNERSHIP_TAG_KEY} from the service.`,
-        );
+      this.checkOwner(cr, svc, observeOnly, ctx);
+      if (!observeOnly && ownerOf(svc) === undefined) {
+        // Tagged before any other write (status included), then read back: of two resources adopting
+        // the same untagged service at once, only the one whose tag stuck goes on.
+        await client.tagAction(svc.id, 'create', [{ key: OWNERSHIP_TAG_KEY, value: cr.metadata.uid ?? '' }]);
+        svc = await getOrUndefined(client, adoptId);
+        if (!svc)
+          throw new CloudError({
+            kind: 'retryable',
+            operation: 'adopt',
+            message: `service ${adoptId} vanished while being adopted`,
+          });
+        this.checkOwner(cr, svc, observeOnly, ctx);
       }
       draft.setCloud(toStatusFields(svc));
       await this.commit(cr, draft);
-      if (!observeOnly && !owner) {
-        const tag = { key: OWNERSHIP_TAG_KEY, value: cr.metadata.uid ?? '' };
-        await client.tagAction(svc.id, 'create', [tag]);
-        svc.tags = [...(svc.tags ?? []), tag];
-      }
       await ops.event(cr, {
         type: 'Normal',
         reason: 'Adopted',
@@ -303,6 +350,7 @@ export class VpcEndpointServiceReconciler {
     }
     const svc = await getOrUndefined(client, ids[0] ?? '');
     if (!svc) return undefined;
+    this.checkOwner(cr, svc, observeOnly, ctx);
     draft.setCloud(toStatusFields(svc));
     await this.commit(cr, draft);
     await ops.event(cr, {
@@ -365,7 +413,12 @@ export class VpcEndpointServiceReconciler {
     );
     // Written with status.id in the same write, so the pass that follows has nothing left to write.
     draft.condition(ConditionType.Synced, 'True', Reason.ReconcileSuccess, '');
-    await this.commit(cr, draft);
+    try {
+      await this.commit(cr, draft);
+    } catch (e) {
+      if (e instanceof ObjectGoneError) await this.orphaned(cr, client, svc, ctx);
+      throw e;
+    }
     const again = memo.recreating === true;
     memo.recreating = false;
     await ops.event(cr, {
@@ -453,6 +506,11 @@ export class VpcEndpointServiceReconciler {
       cr.status?.observedGeneration === generation &&
       getCondition(cr.status?.conditions, ConditionType.Ready)?.status === 'True';
     if (!observeOnly) {
+      // Ownership was checked on this read: the tag is ours or absent. Absent, it is put back first,
+      // before any other write.
+      if (ownerOf(svc) === undefined) {
+        await client.tagAction(svc.id, 'create', [{ key: OWNERSHIP_TAG_KEY, value: cr.metadata.uid ?? '' }]);
+      }
       const fields = diffMutable(cr.spec, svc);
       const tags = diffTags(cr.spec.tags, svc.tags);
       const changes: string[] = [];
@@ -465,9 +523,6 @@ export class VpcEndpointServiceReconciler {
       if (tags.delete.length > 0) await client.tagAction(svc.id, 'delete', tags.delete);
       if (tags.create.length > 0) await client.tagAction(svc.id, 'create', tags.create);
       if (tags.delete.length + tags.create.length > 0) changes.push('tags');
-      if (!svc.tags?.some((t) => t.key === OWNERSHIP_TAG_KEY && t.value === cr.metadata.uid)) {
-        await client.tagAction(svc.id, 'create', [{ key: OWNERSHIP_TAG_KEY, value: cr.metadata.uid ?? '' }]);
-      }
       if (changes.length > 0) {
         const drift = readyBefore;
         await ops.event(cr, {
@@ -540,6 +595,11 @@ export class VpcEndpointServiceReconciler {
         'Retained',
         `observe-only: leaving cloud endpoint service ${cr.status?.id ?? '(none)'} in place`,
       );
+    if (getCondition(cr.status?.conditions, ConditionType.Ready)?.reason === Reason.OwnedByAnother)
+      return release(
+        'Released',
+        'this resource was refused its cloud endpoint service (owned by another resource): released without touching the cloud',
+      );
     if (paused) {
       draft.condition(
         ConditionType.Synced,
@@ -573,7 +633,8 @@ export class VpcEndpointServiceReconciler {
       return { requeueAfterMs: CREDENTIALS_RECHECK_MS };
     }
     try {
-      let id = cr.status?.id ?? cr.metadata.annotations?.[ANNOTATION_SERVICE_ID];
+      const annotated = cr.metadata.annotations?.[ANNOTATION_SERVICE_ID];
+      let id = cr.status?.id ?? (annotated && isCloudId(annotated) ? annotated : undefined);
       if (!id) {
         // A create whose response was lost may have left a service: find it by tag before letting go.
         const found = await client.queryByTags({
@@ -585,6 +646,19 @@ export class VpcEndpointServiceReconciler {
       if (!id) return release('Deleted', 'no cloud endpoint service was created for this resource');
       const svc = await getOrUndefined(client, id);
       if (!svc) return release('Deleted', `deleted cloud endpoint service ${id}`);
+      // Deleted only when ours: tagged with this UID, or untagged but recorded in status.id (ours, then
+      // its tag was lost). A service named only by the adoption annotation and never tagged is not.
+      const owner = ownerOf(svc);
+      if (owner !== cr.metadata.uid && !(owner === undefined && id === cr.status?.id)) {
+        ctx.log.warn(
+          { decision: 'release-not-owned', serviceId: id, ownerUid: owner ?? null },
+          'not deleting a cloud service this resource does not own',
+        );
+        return release(
+          'Released',
+          `cloud endpoint service ${id} is not owned by this resource: released without deleting it`,
+        );
+      }
       if (svc.status !== 'deleting') {
         try {
           await client.deleteService(id);
@@ -628,15 +702,40 @@ export class VpcEndpointServiceReconciler {
     source: string,
     ctx: ReconcileContext,
   ): Promise<ReconcileResult> {
-    if (e instanceof TerminalError) throw e;
-    if (e instanceof AdoptionConflict) {
-      await this.stop(cr, draft, memo, Reason.AdoptionConflict, e.message, {
-        reason: 'AdoptionConflict',
+    if (e instanceof TerminalError || e instanceof ObjectGoneError) throw e;
+    if (e instanceof OwnedByAnother) {
+      await this.stop(cr, draft, memo, Reason.OwnedByAnother, e.message, {
+        reason: 'OwnedByAnother',
         action: 'Adopt',
       });
-      throw new TerminalError(e.message);
+      return { requeueAfterMs: OWNED_RECHECK_MS };
     }
     if (!isCloudError(e)) throw e;
+    if (e.kind === 'retryable' && e.retryAfterMs !== undefined && e.retryAfterMs > 0) {
+      // The wait was too long to sleep in a worker: back to the queue for exactly that long.
+      const secs = Math.ceil(e.retryAfterMs / 1000);
+      const what = e.code ?? (e.httpStatus ? `HTTP ${e.httpStatus}` : 'no code');
+      const msg = e.throttled
+        ? `the cloud is throttling requests (${e.operation}: ${what}) and asked to wait; trying again in ${secs} s`
+        : `${e.operation} failed (${what}); the cloud asked to wait, trying again in ${secs} s`;
+      draft.condition(
+        ConditionType.Synced,
+        'False',
+        e.throttled ? Reason.Throttled : Reason.ReconcileError,
+        msg,
+      );
+      await this.commit(cr, draft);
+      ctx.log.warn(
+        {
+          decision: e.throttled ? 'throttled' : 'retry-later',
+          code: e.code,
+          requestId: e.requestId,
+          waitMs: e.retryAfterMs,
+        },
+        msg,
+      );
+      return { requeueAfterMs: e.retryAfterMs };
+    }
     if (e.kind === 'unknownOutcome') {
       const msg = `${describeCloudError(e)}; looking the service up by its ownership tag before anything else`;
       draft.condition(ConditionType.Synced, 'False', Reason.OutcomeUnknown, msg);
@@ -689,6 +788,66 @@ export class VpcEndpointServiceReconciler {
     if ((await this.commit(cr, draft)) && event)
       await this.opts.ops.event(cr, { type: 'Warning', ...event, note: message });
     memo.terminalAt = this.opts.clock.now();
+    memo.terminalAnnotations = gatingAnnotations(cr);
+  }
+
+  /**
+   * Throws {@link OwnedByAnother} unless this resource may act on `svc`: its ownership tag is absent or
+   * names this resource's UID (or the resource only observes and the operator allows observing others'
+   * services). The message never names the other resource; the log does, for administrators.
+   */
+  private checkOwner(
+    cr: VpcEndpointService,
+    svc: EndpointService,
+    observeOnly: boolean,
+    ctx: ReconcileContext,
+  ): void {
+    const owner = ownerOf(svc);
+    if (owner === undefined || owner === cr.metadata.uid) return;
+    if (observeOnly && this.opts.allowObserveOwned) return;
+    ctx.log.warn(
+      { decision: 'owned-by-another', serviceId: svc.id, ownerUid: owner },
+      'refusing a cloud service whose ownership tag names another resource',
+    );
+    const how = observeOnly
+      ? 'observing the services of other resources is disabled in this operator (--allow-observe-owned)'
+      : `remove the annotation ${ANNOTATION_SERVICE_ID}, or ask an administrator if the owning resource no longer exists`;
+    throw new OwnedByAnother(
+      `cloud endpoint service ${svc.id} belongs to another resource (its ${OWNERSHIP_TAG_KEY} tag names ` +
+        `a different resource): this resource never changes or deletes it; ${how}`,
+    );
+  }
+
+  /**
+   * The object a create was for went away (or was replaced) before `status.id` could be written: the
+   * service just created carries the old UID, which no resource can claim any more. Delete it (unless
+   * the resource asked to retain its service), so nothing leaks and nothing is re-tagged.
+   */
+  private async orphaned(
+    cr: VpcEndpointService,
+    client: Client,
+    svc: EndpointService,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    if (cr.spec.deletionPolicy === 'Retain') {
+      ctx.log.warn(
+        { decision: 'orphan-retained', serviceId: svc.id },
+        'the resource went away while its create was in flight; deletionPolicy Retain keeps the service',
+      );
+      return;
+    }
+    try {
+      await deleteIgnoringNotFound(client, svc.id);
+      ctx.log.warn(
+        { decision: 'orphan-deleted', serviceId: svc.id },
+        'the resource went away while its create was in flight; deleted the service it created',
+      );
+    } catch (err) {
+      ctx.log.error(
+        { decision: 'orphan-left', serviceId: svc.id, err },
+        `the resource went away while its create was in flight; deleting the service failed: find it by the tag ${OWNERSHIP_TAG_KEY}`,
+      );
+    }
   }
 
   /**
@@ -706,6 +865,9 @@ export class VpcEndpointServiceReconciler {
       TERMINAL_REASONS.has(synced.reason) &&
       synced.observedGeneration === generation
     ) {
+      // A changed adoption or policy annotation may lift a refusal: look again now.
+      if (memo.terminalAnnotations !== undefined && memo.terminalAnnotations !== gatingAnnotations(cr))
+        return 'proceed';
       const recheck = RECHECK_MS[synced.reason as ReasonName];
       if (recheck === undefined) return undefined;
       const since = memo.terminalAt;
@@ -776,8 +938,19 @@ function repeatedMessage(cr: VpcEndpointService, reason: string, message: string
     : message;
 }
 
-/** The adoption annotation names a service another resource owns. */
-class AdoptionConflict extends Error {}
+/** The service carries the ownership tag of another resource. */
+class OwnedByAnother extends Error {}
+
+/** The ownership tag's value on `svc`, or undefined when untagged. */
+function ownerOf(svc: EndpointService): string | undefined {
+  return svc.tags?.find((t) => t.key === OWNERSHIP_TAG_KEY)?.value;
+}
+
+/** The annotations whose change may lift a terminal verdict without a spec change. */
+function gatingAnnotations(cr: VpcEndpointService): string {
+  const a = cr.metadata.annotations ?? {};
+  return JSON.stringify([a[ANNOTATION_SERVICE_ID] ?? null, a[ANNOTATION_MANAGEMENT_POLICY] ?? null]);
+}
 
 async function getOrUndefined(client: Client, id: string): Promise<EndpointService | undefined> {
   try {

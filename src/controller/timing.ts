@@ -19,6 +19,8 @@ export const DELETE_BLOCKED_RECHECK_MS = 30_000;
 export const CREDENTIALS_RECHECK_MS = 60_000;
 /** Recheck after the cloud refused the credentials (keys or clock may be fixed outside the spec). */
 export const AUTH_RECHECK_MS = 5 * 60_000;
+/** Recheck of a refusal because another resource owns the service (its owner may let it go). */
+export const OWNED_RECHECK_MS = 5 * 60_000;
 /** Delay before resolving a create whose outcome is unknown, by looking the service up by its tag. */
 export const UNKNOWN_OUTCOME_RECHECK_MS = 1_000;
 /**

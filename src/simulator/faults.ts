@@ -30,6 +30,11 @@ export type FaultErrorKind = '500' | '504' | '429' | '0022' | 'nestedShape';
  *   destroyed (`mode: 'reset'`) or answered 504 `EndPoint.0013` (`mode: '504'`), after `holdMs`
  *   (default 0): the window in which a test can kill the caller between the commit and the response.
  * - `failCreates`: the next N creates end `failed` (besides the configured `failRate`).
+ * - `match`: the error, latency and reset faults hit only requests whose path or body contains this
+ *   string (e.g. a description that marks some resources), so a test can fault some resources and
+ *   leave others healthy.
+ * - `retryAfter`: a `Retry-After` header value sent with every injected error (verbatim, so a test can
+ *   send a hostile `999999` or a malformed value).
  */
 export interface Faults {
   operations?: OperationName[];
@@ -42,6 +47,8 @@ export interface Faults {
   resetCount?: number;
   commitThenDrop?: { operation: OperationName; count: number; mode: 'reset' | '504'; holdMs?: number };
   failCreates?: number;
+  match?: string;
+  retryAfter?: string;
 }
 
 /** Throttling settings: `qps` calls a second per operation (0 = off), refused as `429` or `0022`. */
@@ -54,7 +61,7 @@ export interface Throttle {
 export type PreDecision =
   | { kind: 'run'; latencyMs: number }
   | { kind: 'reset' }
-  | { kind: 'error'; error: SimError; shape: ErrorShape };
+  | { kind: 'error'; error: SimError; shape: ErrorShape; retryAfter?: string };
 
 /** What to do after the operation took effect. */
 export type PostDecision = { action: 'respond' | 'reset' | '504'; holdMs: number };
@@ -89,6 +96,10 @@ export function parseFaults(v: unknown): Faults {
     (!Array.isArray(f.operations) || f.operations.some((o) => typeof o !== 'string'))
   )
     throw paramError('operations must be an array of operation names.');
+  if (f.match !== undefined && (typeof f.match !== 'string' || f.match === ''))
+    throw paramError('match must be a non-empty string.');
+  if (f.retryAfter !== undefined && typeof f.retryAfter !== 'string')
+    throw paramError('retryAfter must be a string (the header value).');
   if (f.latencyMs !== undefined) {
     const l = f.latencyMs as Record<string, unknown> | null;
     if (
@@ -194,8 +205,11 @@ export class FaultEngine {
     return true;
   }
 
-  private applies(op: OperationName): boolean {
-    return this.faults.operations === undefined || this.faults.operations.includes(op);
+  private applies(op: OperationName, text: string): boolean {
+    const { operations, match } = this.faults;
+    return (
+      (operations === undefined || operations.includes(op)) && (match === undefined || text.includes(match))
+    );
   }
 
   private consume(field: 'errorCount' | 'resetCount' | 'failCreates'): boolean {
@@ -205,15 +219,19 @@ export class FaultEngine {
     return true;
   }
 
-  /** Decides, before the operation runs, whether it is throttled, reset, failed or delayed. */
-  before(op: OperationName): PreDecision {
+  /**
+   * Decides, before the operation runs, whether it is throttled, reset, failed or delayed. `text` is
+   * what `match` is looked for in (the request's path and body).
+   */
+  before(op: OperationName, text = ''): PreDecision {
     if (!this.takeToken(op)) {
       this.throttledBy.set(op, (this.throttledBy.get(op) ?? 0) + 1);
       const error = this.throttle.mode === '0022' ? vpcepError('EndPoint.0022') : gatewayThrottled();
       return { kind: 'error', error, shape: this.shape() };
     }
     const f = this.faults;
-    if (this.applies(op)) {
+    const hit = this.applies(op, text);
+    if (hit) {
       if (this.consume('resetCount') || (f.resetRate !== undefined && this.random() < f.resetRate))
         return { kind: 'reset' };
       if (this.consume('errorCount') || (f.errorRate !== undefined && this.random() < f.errorRate)) {
@@ -222,12 +240,12 @@ export class FaultEngine {
           kind: 'error',
           error: injected(kind),
           shape: kind === 'nestedShape' ? 'nested' : this.shape(),
+          ...(f.retryAfter !== undefined ? { retryAfter: f.retryAfter } : {}),
         };
       }
     }
     let latencyMs = 0;
-    if (f.latencyMs && this.applies(op))
-      latencyMs = f.latencyMs.min + this.random() * (f.latencyMs.max - f.latencyMs.min);
+    if (f.latencyMs && hit) latencyMs = f.latencyMs.min + this.random() * (f.latencyMs.max - f.latencyMs.min);
     return { kind: 'run', latencyMs };
   }
 

@@ -57,7 +57,14 @@ function send(res: ServerResponse, status: number, body: unknown, requestId: str
   res.end(payload);
 }
 
-function sendError(res: ServerResponse, err: SimError, requestId: string, shape: ErrorShape): void {
+function sendError(
+  res: ServerResponse,
+  err: SimError,
+  requestId: string,
+  shape: ErrorShape,
+  retryAfter?: string,
+): void {
+  if (retryAfter !== undefined) res.setHeader('Retry-After', retryAfter);
   send(res, err.status, errorBody(err, requestId, shape), requestId);
 }
 
@@ -164,9 +171,9 @@ async function handle(
     )
       throw vpcepError('EndPoint.0014', 'The project id does not match the credentials.');
 
-    const pre = d.faults.before(route.op);
+    const pre = d.faults.before(route.op, `${path} ${body?.toString('utf8') ?? ''}`);
     if (pre.kind === 'reset') return drop(req);
-    if (pre.kind === 'error') return sendError(res, pre.error, requestId, pre.shape);
+    if (pre.kind === 'error') return sendError(res, pre.error, requestId, pre.shape, pre.retryAfter);
     if (pre.latencyMs > 0) await d.clock.sleep(pre.latencyMs);
 
     const result = route.handler({

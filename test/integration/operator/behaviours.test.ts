@@ -112,6 +112,11 @@ describe('VpcEndpointService behaviours', () => {
     const id = source!.status!.id!;
     await deleteCR(f.k.custom, f.ns, 'source');
     await gone(f.k, f.ns, 'source');
+    // An unmanaged service (no ownership tag): observing a service another resource owns is refused.
+    const untagged = f.sim.controls.services().find((s) => s.id === id)!;
+    f.sim.controls.mutateService(id, {
+      tags: (untagged.tags ?? []).filter((t) => t.key !== OWNERSHIP_TAG_KEY),
+    });
     const c0 = f.sim.controls.counters();
     await createCR(
       f.k.custom,

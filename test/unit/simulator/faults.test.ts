@@ -269,3 +269,23 @@ describe('test controls', () => {
     h = await harness();
   });
 });
+
+describe('targeted faults', () => {
+  it('match hits only requests whose body contains the string; retryAfter is sent verbatim', async () => {
+    h = await harness();
+    h.sim.controls.setFaults({ errorRate: 1, errorKind: '429', match: 'throttle-me', retryAfter: '999999' });
+    const hit = await create({ description: 'throttle-me please' });
+    expect(hit.status).toBe(429);
+    expect(hit.headers['retry-after']).toBe('999999');
+    const miss = await create({ description: 'healthy' });
+    expect(miss.status).toBe(200);
+    expect(miss.headers['retry-after']).toBeUndefined();
+    expect((await list()).status).toBe(200);
+  });
+
+  it('refuses a bad match or retryAfter over /_sim/faults', async () => {
+    h = await harness();
+    expect((await control(h.sim.url, 'POST', '/_sim/faults', { match: '' })).status).toBe(400);
+    expect((await control(h.sim.url, 'POST', '/_sim/faults', { retryAfter: 5 })).status).toBe(400);
+  });
+});
