@@ -7,9 +7,20 @@ import type { CredentialValues } from '../cloud/credentials.js';
 import { ENV } from '../cloud/credentials.js';
 import { parseDuration } from '../controller/timing.js';
 
+/** The validated configuration of one operator process; every field has its default filled in. */
 export interface OperatorConfig {
   kubeconfig?: string;
   namespaces: string[];
+  /**
+   * `--default-credentials-namespaces`: the only namespaces whose resources may use the operator's own
+   * (environment) credentials. Empty: every namespace may (the default).
+   */
+  defaultCredentialsNamespaces: string[];
+  /**
+   * `--allow-observe-owned`: when false (the default), an observe-only resource naming a cloud service
+   * that another resource owns is refused.
+   */
+  allowObserveOwned: boolean;
   leaderElect: boolean;
   leaderElectionNamespace?: string;
   leaderElectionId: string;
@@ -30,6 +41,7 @@ export interface OperatorConfig {
 export type ParsedCommand =
   { kind: 'run'; config: OperatorConfig } | { kind: 'print'; text: string; exitCode: number };
 
+/** The `--help` text: every flag and environment variable {@link parseCommand} reads. */
 export const USAGE = `Usage: vpcep-operator [flags]
 
 Manages Huawei Cloud VPC Endpoint services declared as VpcEndpointService resources.
@@ -37,6 +49,13 @@ Manages Huawei Cloud VPC Endpoint services declared as VpcEndpointService resour
 Flags:
   --kubeconfig PATH                  kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   --namespaces NS[,NS...]            namespaces to watch (default: all)
+  --default-credentials-namespaces NS[,NS...]
+                                     namespaces whose resources may use the operator's own credentials
+                                     (the environment); elsewhere a resource must name a Secret with
+                                     spec.credentialsSecretRef (default: all namespaces)
+  --allow-observe-owned              allow observe-only resources (management-policy: observe) of a
+                                     cloud service another resource owns; refused unless set
+                                     (default: false)
   --leader-elect                     elect a leader through a Lease before reconciling (default: false)
   --leader-election-namespace NS     namespace of the Lease (default: the pod's, else "default")
   --leader-election-id NAME          name of the Lease (default: vpcep-operator-leader)
@@ -90,6 +109,19 @@ function address(flag: string, v: string | undefined, dflt: string): string {
   throw new ConfigError(`--${flag} must be HOST:PORT, :PORT or 0 (got ${JSON.stringify(a)})`);
 }
 
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A comma-separated list of namespace names; empty entries are dropped, bad names are a ConfigError. */
+function namespaceList(flag: string, v: string | undefined): string[] {
+  const names = (v ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!NAMESPACE.test(n)) throw new ConfigError(`--${flag}: ${JSON.stringify(n)} is not a namespace name`);
+  return [...new Set(names)];
+}
+
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Parses argv (without node and script) and the environment. Never exits; the caller prints and exits. */
@@ -103,6 +135,8 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
       options: {
         kubeconfig: { type: 'string' },
         namespaces: { type: 'string' },
+        'default-credentials-namespaces': { type: 'string' },
+        'allow-observe-owned': { type: 'boolean' },
         'leader-elect': { type: 'boolean' },
         'leader-election-namespace': { type: 'string' },
         'leader-election-id': { type: 'string' },
@@ -128,13 +162,11 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
   try {
     const logLevel = s('log-level') ?? 'info';
     if (!LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LEVELS.join(', ')}`);
-    const namespaces = (s('namespaces') ?? '')
-      .split(',')
-      .map((n) => n.trim())
-      .filter(Boolean);
-    for (const n of namespaces)
-      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n))
-        throw new ConfigError(`--namespaces: ${JSON.stringify(n)} is not a namespace name`);
+    const namespaces = namespaceList('namespaces', s('namespaces'));
+    const defaultCredentialsNamespaces = namespaceList(
+      'default-credentials-namespaces',
+      s('default-credentials-namespaces'),
+    );
     const nonEmpty = (k: string): string | undefined => (env[k]?.trim() ? env[k]?.trim() : undefined);
     const defaults: CredentialValues = {};
     for (const [field, name] of Object.entries(ENV) as Array<[keyof typeof ENV, string]>) {
@@ -146,6 +178,8 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
     const endpointOverride = nonEmpty(ENV.endpoint);
     const config: OperatorConfig = {
       namespaces,
+      defaultCredentialsNamespaces,
+      allowObserveOwned: values['allow-observe-owned'] === true,
       leaderElect: values['leader-elect'] === true,
       leaderElectionId: s('leader-election-id') ?? 'vpcep-operator-leader',
       metricsAddress: address('metrics-bind-address', s('metrics-bind-address'), ':8080'),

@@ -44,6 +44,10 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
       version,
       server: kc.getCurrentCluster()?.server,
       namespaces: config.namespaces.length ? config.namespaces : 'all',
+      defaultCredentialsNamespaces: config.defaultCredentialsNamespaces.length
+        ? config.defaultCredentialsNamespaces
+        : 'all',
+      allowObserveOwned: config.allowObserveOwned,
     },
     'starting',
   );
@@ -64,6 +68,7 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
   const credentials = new CredentialResolver({
     core,
     defaults: config.defaults,
+    defaultCredentialsNamespaces: config.defaultCredentialsNamespaces,
     ...(config.endpointOverride ? { endpointOverride: config.endpointOverride } : {}),
     qps: config.cloudQps,
     burst: config.cloudBurst,
@@ -75,6 +80,7 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
     credentials,
     clock,
     resyncMs: config.resyncMs,
+    allowObserveOwned: config.allowObserveOwned,
   });
   const controller = new Controller({
     name: CONTROLLER,

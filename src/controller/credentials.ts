@@ -4,6 +4,9 @@
  * `spec.projectId` overriding the target. One client per distinct credential and target, and one rate
  * limiter per access key (shared by every client of that key), so the cloud's per-account quota holds.
  * A Secret whose contents change yields a new client on the next reconcile; unused clients are closed.
+ * With `defaultCredentialsNamespaces` set, the operator's defaults serve only resources of those
+ * namespaces; a resource elsewhere without a Secret gets a non-transient {@link CredentialsError} and
+ * no client, so no cloud call is ever made with the defaults on its behalf.
  */
 import { createHash } from 'node:crypto';
 import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
@@ -29,6 +32,11 @@ export class CredentialsError extends Error {
     readonly source: string,
     /** True when the lookup failed transiently (apiserver error): retry with backoff, not a condition. */
     readonly transient = false,
+    /**
+     * True when the resource names no Secret and its namespace may not use the operator's defaults
+     * (`--default-credentials-namespaces`): no cloud call was made with them for it on this resolve.
+     */
+    readonly defaultsRefused = false,
   ) {
     super(message);
     this.name = 'CredentialsError';
@@ -43,10 +51,16 @@ export interface ResolvedClient {
   projectId?: string;
 }
 
+/** How a {@link CredentialResolver} reads Secrets, which defaults it has and who may use them. */
 export interface CredentialResolverOptions {
   core: Pick<CoreV1Api, 'readNamespacedSecret'>;
   /** The operator's defaults (from the environment), possibly partial. */
   defaults: CredentialValues;
+  /**
+   * `--default-credentials-namespaces`: the only namespaces whose resources may use `defaults`.
+   * Empty or absent: every namespace may. A Secret named by `spec.credentialsSecretRef` is always usable.
+   */
+  defaultCredentialsNamespaces?: readonly string[];
   /** `VPCEP_ENDPOINT`: when set, overrides every endpoint derived from a region. */
   endpointOverride?: string;
   qps: number;
@@ -67,19 +81,28 @@ interface Entry {
 const decode = (v: string | undefined): string | undefined =>
   v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
 
+const DEFAULT_SOURCE =
+  'the operator environment (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID)';
+
 /** Resolves and caches clients. Safe to call concurrently for different resources. */
 export class CredentialResolver {
   private readonly clients = new Map<string, Entry>();
   private readonly limiters = new Map<string, TokenBucket>();
   private readonly make: (o: ConstructorParameters<typeof VpcepClient>[0]) => VpcepClient;
+  /** Undefined: every namespace may use the defaults. */
+  private readonly defaultsFor: ReadonlySet<string> | undefined;
 
   constructor(private readonly opts: CredentialResolverOptions) {
     this.make = opts.makeClient ?? ((o) => new VpcepClient(o));
+    const allowed = opts.defaultCredentialsNamespaces ?? [];
+    this.defaultsFor = allowed.length ? new Set(allowed) : undefined;
   }
 
   /**
    * The client for `cr`. Throws {@link CredentialsError} when the Secret is missing, lacks a key, or the
    * defaults are incomplete; the message names the Secret or the environment variables, never a value.
+   * Throws a non-transient one, before looking at the defaults, when `cr` names no Secret and its
+   * namespace is not in `defaultCredentialsNamespaces`.
    */
   async resolve(cr: VpcEndpointService): Promise<ResolvedClient> {
     const ns = cr.metadata.namespace ?? 'default';
@@ -92,8 +115,16 @@ export class CredentialResolver {
       values.projectId ??= this.opts.defaults.projectId;
       values.region ??= this.opts.defaults.region;
     } else {
-      source =
-        'the operator environment (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID)';
+      source = DEFAULT_SOURCE;
+      if (this.defaultsFor && !this.defaultsFor.has(ns))
+        throw new CredentialsError(
+          `namespace ${ns} may not use the operator's default credentials ` +
+            `(--default-credentials-namespaces); name a Secret in this namespace with ` +
+            `spec.credentialsSecretRef`,
+          source,
+          false,
+          true,
+        );
       values = { ...this.opts.defaults };
     }
     if (cr.spec.region) values.region = cr.spec.region;

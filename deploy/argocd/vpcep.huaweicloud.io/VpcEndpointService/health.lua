@@ -1,7 +1,8 @@
 -- ArgoCD health check for vpcep.huaweicloud.io/VpcEndpointService (Lua 5.1, ArgoCD's engine).
 -- Order matters: paused -> Suspended; being deleted, not yet observed -> Progressing (stale conditions
 -- describe an older spec, so they decide nothing); then cloud `failed` or a terminal reason ->
--- Degraded; Ready=True -> Healthy; anything else -> Progressing.
+-- Degraded; a waiting reason (Throttled) -> Progressing; Ready=True -> Healthy; anything else ->
+-- Progressing.
 local hs = {}
 
 local terminal = {
@@ -11,8 +12,19 @@ local terminal = {
   InvalidSpec = true,
   AuthFailed = true,
   CredentialsMissing = true,
+  -- The named cloud service belongs to another resource; nothing is ever written to it.
+  OwnedByAnother = true,
+  -- Older versions' name for OwnedByAnother (objects they wrote may still carry it).
   AdoptionConflict = true,
   ProjectChanged = true,
+  EndpointInvalid = true,
+}
+
+-- Not terminal: the operator waits as asked and retries by itself (Progressing, with the message).
+-- Throttled: the cloud asked to wait. On Synced only, it shows as the last reconcile; with Ready True
+-- (a throttled drift check) the resource stays Healthy.
+local waiting = {
+  Throttled = true,
 }
 
 local function condition(conditions, kind)
@@ -98,6 +110,12 @@ end
 if synced ~= nil and synced.status == "False" and terminal[synced.reason] then
   hs.status = "Degraded"
   hs.message = describe(synced, "Failed")
+  return hs
+end
+
+if ready ~= nil and ready.status ~= "True" and waiting[ready.reason] then
+  hs.status = "Progressing"
+  hs.message = describe(ready, "Waiting")
   return hs
 end
 
