@@ -5,8 +5,10 @@
 import { systemClock } from '../runtime/clock.js';
 import type { Clock } from '../runtime/clock.js';
 import { TokenBucket } from '../runtime/token-bucket.js';
+import { AkSkProvider } from './auth/aksk.js';
+import type { CredentialProvider } from './auth/provider.js';
 import { Caller, INVALID_ID_CODE } from './caller.js';
-import type { CallEvent } from './caller.js';
+import type { CallEvent, CallOptions } from './caller.js';
 import type { CloudTarget, Credentials } from './credentials.js';
 import {
   decodeConnectionAction,
@@ -38,15 +40,21 @@ import type {
   UpdateServiceRequest,
 } from './wire.js';
 
-export type { CallEvent } from './caller.js';
+export type { CallEvent, CallOptions } from './caller.js';
+export { ABORTED_CODE } from './caller.js';
 
 /**
  * Construction options. Defaults: qps 10, burst 20, timeout 30 s, 4 retries, backoff 500 ms…30 s,
  * inline waits up to 5 s. `target.projectId` must be 1–64 of `[A-Za-z0-9_-]` (the constructor throws).
+ * `credentials` are wrapped in an {@link AkSkProvider} (on the client's `clock`, which then also decides
+ * when `securityTokenExpiresAt` has passed); to authenticate otherwise, pass a provider instead
+ * ({@link VpcepClientProviderOptions}).
  */
 export interface VpcepClientOptions {
   target: CloudTarget;
   credentials: Credentials;
+  /** Not with `credentials`: see {@link VpcepClientProviderOptions}. */
+  provider?: undefined;
   qps?: number;
   burst?: number;
   /** Real-time deadline of one HTTP attempt. */
@@ -76,6 +84,19 @@ export interface VpcepClientOptions {
   userAgent?: string;
 }
 
+/**
+ * Construction options with a {@link CredentialProvider} instead of static credentials (an IAM token
+ * provider, workload identity, or an AK/SK provider shared by several clients). The provider is the
+ * caller's: {@link VpcepClient.close} does not close it.
+ */
+export type VpcepClientProviderOptions = Omit<VpcepClientOptions, 'credentials' | 'provider'> & {
+  provider: CredentialProvider;
+  credentials?: undefined;
+};
+
+/** Either way of constructing a {@link VpcepClient}. */
+export type VpcepClientInit = VpcepClientOptions | VpcepClientProviderOptions;
+
 /** Page sizes: the largest values valid under every documented reading. */
 const SERVICES_PAGE = 1000;
 const PERMISSIONS_PAGE = 500;
@@ -90,7 +111,9 @@ const MAX_PAGES = 1000;
  * Guarantees, for every operation:
  * - each HTTP attempt first takes a token from the limiter (shared when `limiter` is passed), so the
  *   client stays under the cloud's rate limits instead of hitting them;
- * - requests are signed per attempt (fresh `X-Sdk-Date`) and send exactly the body bytes hashed;
+ * - requests are authenticated per attempt by the credential provider (an AK/SK signature with a fresh
+ *   `X-Sdk-Date`, or an IAM token in `X-Auth-Token`) and send exactly the body bytes hashed; a 401
+ *   with an IAM-token provider is retried once with a fresh token;
  * - every id put in a URL path (or in a connection action's body) must be a UUID ({@link isCloudId});
  *   otherwise the call rejects with kind `terminal`, code `Client.InvalidId`, before any limiter token
  *   is taken or request sent, so no id can lead a request out of the project's path;
@@ -106,16 +129,29 @@ const MAX_PAGES = 1000;
  *   whether the cloud refused for rate reasons;
  * - a 3xx is never followed nor a success (`terminal`, `Client.Redirect`); a 431 and credential bytes
  *   Node will not put in a header are `auth` (`Client.HeaderTooLarge`, `Client.InvalidHeader`);
- * - {@link createService} is never repeated unless the cloud certainly did not act (see there).
+ * - {@link createService} is never repeated unless the cloud certainly did not act (see there);
+ * - every method takes an optional last argument {@link CallOptions}: when its `signal` aborts, the
+ *   call stops where it is (no token taken or request sent if already aborted; a pending limiter wait
+ *   or backoff sleep ends; an HTTP exchange in flight is cut and its socket destroyed), is never
+ *   retried, and rejects with kind `aborted`, code `Client.Aborted`; only {@link createService}, when
+ *   its request may already have been sent, rejects `unknownOutcome` (same code) instead. Listing
+ *   methods pass the signal to every page, so they stop at the page where it aborted.
  */
 export class VpcepClient {
   private readonly caller: Caller;
 
-  constructor(opts: VpcepClientOptions) {
+  /** Throws when the project id or the endpoint is invalid, or when neither credentials nor a provider is given. */
+  constructor(opts: VpcepClientProviderOptions);
+  constructor(opts: VpcepClientOptions);
+  constructor(opts: VpcepClientInit) {
     const clock = opts.clock ?? systemClock;
+    let provider: CredentialProvider;
+    if (opts.provider !== undefined) provider = opts.provider;
+    else if (opts.credentials !== undefined) provider = new AkSkProvider(opts.credentials, { clock });
+    else throw new Error('VPCEP client needs credentials or a credential provider');
     this.caller = new Caller({
       target: opts.target,
-      credentials: opts.credentials,
+      provider,
       clock,
       random: opts.random ?? Math.random,
       limiter: opts.limiter ?? new TokenBucket(opts.qps ?? 10, opts.burst ?? 20, clock),
@@ -144,17 +180,22 @@ export class VpcepClient {
    * lost after it was sent, a response cut short, a 2xx with an unreadable body, any 5xx including
    * 504 `EndPoint.0011`–`0013`) it rejects with kind `unknownOutcome`, after exactly one send: look the
    * service up (by its ownership tag) before creating again. Other errors surface as classified,
-   * without an internal retry.
+   * without an internal retry. An abort of `opts.signal` before the request may have left is `aborted`;
+   * one after (while connected, sending or awaiting the answer) is `unknownOutcome`, code
+   * `Client.Aborted`, sent at most once.
    */
-  createService(req: CreateServiceRequest): Promise<EndpointService> {
-    return this.caller.call({
-      operation: 'createService',
-      method: 'POST',
-      path: '/vpc-endpoint-services',
-      body: req,
-      idempotent: false,
-      decode: (b) => decodeEndpointService(b),
-    });
+  createService(req: CreateServiceRequest, opts?: CallOptions): Promise<EndpointService> {
+    return this.caller.call(
+      {
+        operation: 'createService',
+        method: 'POST',
+        path: '/vpc-endpoint-services',
+        body: req,
+        idempotent: false,
+        decode: (b) => decodeEndpointService(b),
+      },
+      opts,
+    );
   }
 
   /**
@@ -162,37 +203,46 @@ export class VpcepClient {
    * only to the service asked for: an answer for another id is kind `retryable`, code
    * `Client.InvalidResponse` (retried like any unreadable answer).
    */
-  async getService(id: string): Promise<EndpointService> {
+  async getService(id: string, opts?: CallOptions): Promise<EndpointService> {
     requireIds('getService', { id });
-    return this.caller.call({
-      operation: 'getService',
-      method: 'GET',
-      path: `/vpc-endpoint-services/${id}`,
-      idempotent: true,
-      decode: (b) => decodeEndpointService(b),
-      check: sameId(id),
-    });
+    return this.caller.call(
+      {
+        operation: 'getService',
+        method: 'GET',
+        path: `/vpc-endpoint-services/${id}`,
+        idempotent: true,
+        decode: (b) => decodeEndpointService(b),
+        check: sameId(id),
+      },
+      opts,
+    );
   }
 
   /** One page of `GET /vpc-endpoint-services`; `total_count` counts matches before paging. */
-  listServices(q: ListServicesQuery = {}): Promise<ListServicesResponse> {
-    return this.caller.call({
-      operation: 'listServices',
-      method: 'GET',
-      path: '/vpc-endpoint-services',
-      query: toQuery(q),
-      idempotent: true,
-      decode: decodeListServices,
-    });
+  listServices(q: ListServicesQuery = {}, opts?: CallOptions): Promise<ListServicesResponse> {
+    return this.caller.call(
+      {
+        operation: 'listServices',
+        method: 'GET',
+        path: '/vpc-endpoint-services',
+        query: toQuery(q),
+        idempotent: true,
+        decode: decodeListServices,
+      },
+      opts,
+    );
   }
 
   /**
    * Every page of `GET /vpc-endpoint-services` (pages of 1000), in the cloud's order. Stops at
    * `total_count` or at the first short/empty page. Not a snapshot: concurrent changes may shift pages.
    */
-  async listAllServices(q: Omit<ListServicesQuery, 'limit' | 'offset'> = {}): Promise<EndpointService[]> {
+  async listAllServices(
+    q: Omit<ListServicesQuery, 'limit' | 'offset'> = {},
+    opts?: CallOptions,
+  ): Promise<EndpointService[]> {
     return this.paginate(SERVICES_PAGE, async (limit, offset) => {
-      const page = await this.listServices({ ...q, limit, offset });
+      const page = await this.listServices({ ...q, limit, offset }, opts);
       return { items: page.endpoint_services, total: page.total_count };
     });
   }
@@ -201,30 +251,36 @@ export class VpcepClient {
    * `PUT /vpc-endpoint-services/{id}` (mutable fields; `ports` replaces the list). Idempotent. Like
    * {@link getService}, resolves only to the service asked for.
    */
-  async updateService(id: string, req: UpdateServiceRequest): Promise<EndpointService> {
+  async updateService(id: string, req: UpdateServiceRequest, opts?: CallOptions): Promise<EndpointService> {
     requireIds('updateService', { id });
-    return this.caller.call({
-      operation: 'updateService',
-      method: 'PUT',
-      path: `/vpc-endpoint-services/${id}`,
-      body: req,
-      idempotent: true,
-      decode: (b) => decodeEndpointService(b),
-      check: sameId(id),
-    });
+    return this.caller.call(
+      {
+        operation: 'updateService',
+        method: 'PUT',
+        path: `/vpc-endpoint-services/${id}`,
+        body: req,
+        idempotent: true,
+        decode: (b) => decodeEndpointService(b),
+        check: sameId(id),
+      },
+      opts,
+    );
   }
 
   /** `PUT /vpc-endpoint-services/{id}/name`; resolves to the full name `{region}.{name}.{id}`. */
-  async renameService(id: string, shortName: string): Promise<string> {
+  async renameService(id: string, shortName: string, opts?: CallOptions): Promise<string> {
     requireIds('renameService', { id });
-    const res = await this.caller.call({
-      operation: 'renameService',
-      method: 'PUT',
-      path: `/vpc-endpoint-services/${id}/name`,
-      body: { endpoint_service_name: shortName },
-      idempotent: true,
-      decode: decodeRename,
-    });
+    const res = await this.caller.call(
+      {
+        operation: 'renameService',
+        method: 'PUT',
+        path: `/vpc-endpoint-services/${id}/name`,
+        body: { endpoint_service_name: shortName },
+        idempotent: true,
+        decode: decodeRename,
+      },
+      opts,
+    );
     return res.endpoint_service_name;
   }
 
@@ -233,41 +289,53 @@ export class VpcepClient {
    * {@link getService} until `notFound`). 404 `EndPoint.0005` rejects with kind `notFound` (already
    * gone; the caller decides); `EndPoint.3006` rejects with kind `inUse`.
    */
-  async deleteService(id: string): Promise<void> {
+  async deleteService(id: string, opts?: CallOptions): Promise<void> {
     requireIds('deleteService', { id });
-    await this.caller.call({
-      operation: 'deleteService',
-      method: 'DELETE',
-      path: `/vpc-endpoint-services/${id}`,
-      idempotent: true,
-      okStatuses: [200, 202, 204],
-      decode: () => undefined,
-    });
+    await this.caller.call(
+      {
+        operation: 'deleteService',
+        method: 'DELETE',
+        path: `/vpc-endpoint-services/${id}`,
+        idempotent: true,
+        okStatuses: [200, 202, 204],
+        decode: () => undefined,
+      },
+      opts,
+    );
   }
 
   /** `GET /vpc-endpoint-services/describe` by exactly one of id or full name; callable cross-tenant. */
-  describeService(by: { id: string } | { name: string }): Promise<DescribeServiceResponse> {
+  describeService(
+    by: { id: string } | { name: string },
+    opts?: CallOptions,
+  ): Promise<DescribeServiceResponse> {
     const query: QueryParams = 'id' in by ? { id: by.id } : { endpoint_service_name: by.name };
-    return this.caller.call({
-      operation: 'describeService',
-      method: 'GET',
-      path: '/vpc-endpoint-services/describe',
-      query,
-      idempotent: true,
-      decode: decodeDescribe,
-    });
+    return this.caller.call(
+      {
+        operation: 'describeService',
+        method: 'GET',
+        path: '/vpc-endpoint-services/describe',
+        query,
+        idempotent: true,
+        decode: decodeDescribe,
+      },
+      opts,
+    );
   }
 
   /** `GET /quotas[?type=]`. */
-  getQuotas(type?: 'endpoint_service' | 'endpoint'): Promise<QuotasResponse> {
-    return this.caller.call({
-      operation: 'getQuotas',
-      method: 'GET',
-      path: '/quotas',
-      query: type ? { type } : {},
-      idempotent: true,
-      decode: decodeQuotas,
-    });
+  getQuotas(type?: 'endpoint_service' | 'endpoint', opts?: CallOptions): Promise<QuotasResponse> {
+    return this.caller.call(
+      {
+        operation: 'getQuotas',
+        method: 'GET',
+        path: '/quotas',
+        query: type ? { type } : {},
+        idempotent: true,
+        decode: decodeQuotas,
+      },
+      opts,
+    );
   }
 
   // ---- tags ---------------------------------------------------------------------------------------
@@ -280,67 +348,87 @@ export class VpcepClient {
     id: string,
     action: 'create' | 'delete',
     tags: Array<{ key: string; value?: string }>,
+    opts?: CallOptions,
   ): Promise<void> {
     requireIds('tagAction', { id });
-    await this.caller.call({
-      operation: 'tagAction',
-      method: 'POST',
-      path: `/endpoint_service/${id}/tags/action`,
-      body: { action, tags },
-      idempotent: true,
-      decode: () => undefined,
-    });
+    await this.caller.call(
+      {
+        operation: 'tagAction',
+        method: 'POST',
+        path: `/endpoint_service/${id}/tags/action`,
+        body: { action, tags },
+        idempotent: true,
+        decode: () => undefined,
+      },
+      opts,
+    );
   }
 
   /** Every service matching the tag filter (`resource_instances/action`, action `filter`, all pages). */
   async queryByTags(
     req: Omit<ResourceInstancesRequest, 'action' | 'limit' | 'offset'>,
+    opts?: CallOptions,
   ): Promise<ResourceInstance[]> {
     return this.paginate(RESOURCES_PAGE, async (limit, offset) => {
-      const page = await this.resourceInstances({ ...req, action: 'filter', limit, offset });
+      const page = await this.resourceInstances({ ...req, action: 'filter', limit, offset }, opts);
       return { items: page.resources ?? [], total: page.total_count };
     });
   }
 
   /** Number of services matching the tag filter (action `count`). */
-  async countByTags(req: Omit<ResourceInstancesRequest, 'action' | 'limit' | 'offset'>): Promise<number> {
-    const res = await this.caller.call({
-      operation: 'countByTags',
-      method: 'POST',
-      path: '/endpoint_service/resource_instances/action',
-      body: { ...req, action: 'count' },
-      idempotent: true,
-      decode: decodeResourceInstances,
-    });
+  async countByTags(
+    req: Omit<ResourceInstancesRequest, 'action' | 'limit' | 'offset'>,
+    opts?: CallOptions,
+  ): Promise<number> {
+    const res = await this.caller.call(
+      {
+        operation: 'countByTags',
+        method: 'POST',
+        path: '/endpoint_service/resource_instances/action',
+        body: { ...req, action: 'count' },
+        idempotent: true,
+        decode: decodeResourceInstances,
+      },
+      opts,
+    );
     return res.total_count;
   }
 
-  private resourceInstances(req: ResourceInstancesRequest & { limit: number; offset: number }) {
-    return this.caller.call({
-      operation: 'queryByTags',
-      method: 'POST',
-      path: '/endpoint_service/resource_instances/action',
-      // Terraform sends limit/offset as strings; the cloud accepts that form.
-      body: { ...req, limit: String(req.limit), offset: String(req.offset) },
-      idempotent: true,
-      decode: decodeResourceInstances,
-    });
+  private resourceInstances(
+    req: ResourceInstancesRequest & { limit: number; offset: number },
+    opts: CallOptions | undefined,
+  ) {
+    return this.caller.call(
+      {
+        operation: 'queryByTags',
+        method: 'POST',
+        path: '/endpoint_service/resource_instances/action',
+        // Terraform sends limit/offset as strings; the cloud accepts that form.
+        body: { ...req, limit: String(req.limit), offset: String(req.offset) },
+        idempotent: true,
+        decode: decodeResourceInstances,
+      },
+      opts,
+    );
   }
 
   // ---- whitelist ----------------------------------------------------------------------------------
 
   /** Every whitelist entry of the service (`GET …/permissions`, pages of 500). */
-  async listPermissions(id: string): Promise<Permission[]> {
+  async listPermissions(id: string, opts?: CallOptions): Promise<Permission[]> {
     requireIds('listPermissions', { id });
     return this.paginate(PERMISSIONS_PAGE, async (limit, offset) => {
-      const page = await this.caller.call({
-        operation: 'listPermissions',
-        method: 'GET',
-        path: `/vpc-endpoint-services/${id}/permissions`,
-        query: { limit, offset },
-        idempotent: true,
-        decode: decodeListPermissions,
-      });
+      const page = await this.caller.call(
+        {
+          operation: 'listPermissions',
+          method: 'GET',
+          path: `/vpc-endpoint-services/${id}/permissions`,
+          query: { limit, offset },
+          idempotent: true,
+          decode: decodeListPermissions,
+        },
+        opts,
+      );
       return { items: page.permissions, total: page.total_count };
     });
   }
@@ -354,33 +442,88 @@ export class VpcepClient {
     action: 'add' | 'remove',
     permissions: string[],
     type?: 'domainId' | 'orgPath',
+    opts?: CallOptions,
   ): Promise<string[]> {
     requireIds('permissionAction', { id });
-    const res = await this.caller.call({
-      operation: 'permissionAction',
-      method: 'POST',
-      path: `/vpc-endpoint-services/${id}/permissions/action`,
-      body: type ? { permissions, action, permission_type: type } : { permissions, action },
-      idempotent: true,
-      decode: decodePermissionAction,
-    });
+    const res = await this.caller.call(
+      {
+        operation: 'permissionAction',
+        method: 'POST',
+        path: `/vpc-endpoint-services/${id}/permissions/action`,
+        body: type ? { permissions, action, permission_type: type } : { permissions, action },
+        idempotent: true,
+        decode: decodePermissionAction,
+      },
+      opts,
+    );
     return res.permissions;
+  }
+
+  /**
+   * `POST …/permissions/batch-create`: adds entries with descriptions. Set semantics by entry, so it is
+   * retried. Resolves to nothing (the whitelist is re-read by whoever needs it).
+   */
+  async batchCreatePermissions(
+    id: string,
+    permissions: Array<{ permission: string; description?: string }>,
+    opts?: CallOptions,
+  ): Promise<void> {
+    requireIds('batchCreatePermissions', { id });
+    await this.caller.call(
+      {
+        operation: 'batchCreatePermissions',
+        method: 'POST',
+        path: `/vpc-endpoint-services/${id}/permissions/batch-create`,
+        body: { permissions },
+        idempotent: true,
+        decode: () => undefined,
+      },
+      opts,
+    );
+  }
+
+  /** `PUT …/permissions/{permissionId}`: sets one entry's description. Idempotent. */
+  async updatePermissionDescription(
+    id: string,
+    permissionId: string,
+    description: string,
+    opts?: CallOptions,
+  ): Promise<void> {
+    requireIds('updatePermissionDescription', { id, permissionId });
+    await this.caller.call(
+      {
+        operation: 'updatePermissionDescription',
+        method: 'PUT',
+        path: `/vpc-endpoint-services/${id}/permissions/${permissionId}`,
+        body: { permission: { description } },
+        idempotent: true,
+        decode: () => undefined,
+      },
+      opts,
+    );
   }
 
   // ---- connections --------------------------------------------------------------------------------
 
   /** Every connection of the service (`GET …/connections`, pages of 1000), optionally filtered. */
-  async listConnections(id: string, q: { status?: string; id?: string } = {}): Promise<Connection[]> {
+  async listConnections(
+    id: string,
+    q: { status?: string; id?: string } = {},
+    opts?: CallOptions,
+  ): Promise<Connection[]> {
     requireIds('listConnections', { id });
     return this.paginate(CONNECTIONS_PAGE, async (limit, offset) => {
-      const page = await this.caller.call({
-        operation: 'listConnections',
-        method: 'GET',
-        path: `/vpc-endpoint-services/${id}/connections`,
-        query: { ...toQuery(q), limit, offset },
-        idempotent: true,
-        decode: decodeListConnections,
-      });
+      const page = await this.caller.call(
+        {
+          operation: 'listConnections',
+          method: 'GET',
+          path: `/vpc-endpoint-services/${id}/connections`,
+          query: { ...toQuery(q), limit, offset },
+          idempotent: true,
+          decode: decodeListConnections,
+        },
+        opts,
+      );
       return { items: page.connections, total: page.total_count };
     });
   }
@@ -395,16 +538,20 @@ export class VpcepClient {
     id: string,
     action: 'receive' | 'reject',
     endpointId: string,
+    opts?: CallOptions,
   ): Promise<Connection[]> {
     requireIds('connectionAction', { id, endpointId });
-    return this.caller.call({
-      operation: 'connectionAction',
-      method: 'POST',
-      path: `/vpc-endpoint-services/${id}/connections/action`,
-      body: { action, endpoints: [endpointId] },
-      idempotent: true,
-      decode: decodeConnectionAction,
-    });
+    return this.caller.call(
+      {
+        operation: 'connectionAction',
+        method: 'POST',
+        path: `/vpc-endpoint-services/${id}/connections/action`,
+        body: { action, endpoints: [endpointId] },
+        idempotent: true,
+        decode: decodeConnectionAction,
+      },
+      opts,
+    );
   }
 
   // ---- machinery ----------------------------------------------------------------------------------

@@ -132,17 +132,23 @@ export function decodeListPermissions(v: unknown): ListPermissionsResponse {
   return { permissions: items, total_count: count(o, 'list permissions', items.length) };
 }
 
-/** A whitelist action answer as plain permission strings (empty body: none). */
+/**
+ * A whitelist action answer as plain permission strings (empty body: none), with `permission_type` when
+ * the cloud sends it (the official SDKs' `AddOrRemoveServicePermissionsResponse` has it; older answers
+ * and the team's notes do not, so it stays optional; a non-string one is dropped, never an error).
+ */
 export function decodePermissionAction(v: unknown): PermissionActionResponse {
   if (v === undefined) return { permissions: [] };
   const o = obj(v, 'permission action');
   const items = arr(o['permissions'], 'permission action.permissions', true);
+  const type = o['permission_type'];
   return {
     permissions: items.map((p, i) => {
       if (typeof p === 'string') return p;
       // Tolerate the object form of the list API.
       return decodePermission(p, `permissions[${i}]`).permission;
     }),
+    ...(typeof type === 'string' ? { permission_type: type } : {}),
   };
 }
 

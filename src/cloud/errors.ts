@@ -11,8 +11,12 @@
  * - `inUse`: the service still has connections (`EndPoint.3006`); retry slowly, surface a condition.
  * - `auth`: credentials, signature, clock skew or permissions; retrying cannot help.
  * - `unknownOutcome`: a create may or may not have happened; look the service up before creating again.
+ * - `aborted`: the caller gave up (its signal aborted); nothing to decide: the next pass reads the world
+ *   afresh. Never retried by the client. (A create aborted after its request may have been sent is
+ *   `unknownOutcome` instead, never `aborted`.)
  */
-export type CloudErrorKind = 'retryable' | 'terminal' | 'notFound' | 'inUse' | 'auth' | 'unknownOutcome';
+export type CloudErrorKind =
+  'retryable' | 'terminal' | 'notFound' | 'inUse' | 'auth' | 'unknownOutcome' | 'aborted';
 
 /** Fields of a {@link CloudError} besides its kind and message. */
 export interface CloudErrorInit {

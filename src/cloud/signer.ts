@@ -45,22 +45,36 @@ export function encodePath(path: string): string {
   return p.split('/').map(rfc3986Encode).join('/');
 }
 
-/** Flattens query parameters into encoded `[key, value]` pairs sorted by key, then by value. */
+/**
+ * Flattens query parameters into encoded `[key, value]` pairs sorted by key, then by value, both compared
+ * *before* encoding, as Huawei's official SDKs sort them: `a.b` comes before `a/b` although `%2F` sorts
+ * before `.` once encoded. The comparison is on UTF-8 bytes, the Go SDK's; the Node SDK's (UTF-16 code
+ * units) gives the same order except between characters above U+FFFF and U+E000–U+FFFF.
+ */
 function encodedQueryPairs(query: QueryParams | undefined): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
+  const pairs: Array<[Buffer, Buffer, string, string]> = [];
   for (const [key, raw] of Object.entries(query ?? {})) {
     const values = Array.isArray(raw) ? raw : [raw];
-    for (const v of values as ReadonlyArray<string | number | boolean>)
-      pairs.push([rfc3986Encode(key), rfc3986Encode(String(v))]);
+    for (const v of values as ReadonlyArray<string | number | boolean>) {
+      const value = String(v);
+      pairs.push([
+        Buffer.from(key, 'utf8'),
+        Buffer.from(value, 'utf8'),
+        rfc3986Encode(key),
+        rfc3986Encode(value),
+      ]);
+    }
   }
-  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-  return pairs.sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]));
+  return pairs
+    .sort((a, b) => Buffer.compare(a[0], b[0]) || Buffer.compare(a[1], b[1]))
+    .map((p) => [p[2], p[3]]);
 }
 
 /**
- * Canonical query string: keys sorted, repeated keys emitted sorted by value, keys and values RFC 3986
- * encoded, `k=v` joined with `&`; `""` for no query. The same string is what the client sends, so the
- * signed and the sent query are byte-identical.
+ * Canonical query string: keys sorted, repeated keys emitted sorted by value (both by their unencoded
+ * UTF-8 bytes, the official SDKs' order), keys and values RFC 3986 encoded, `k=v` joined with `&`; `""`
+ * for no query. The same string is what the client sends, so the signed and the sent query are
+ * byte-identical.
  */
 export function canonicalQueryString(query: QueryParams | undefined): string {
   return encodedQueryPairs(query)

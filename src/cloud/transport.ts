@@ -23,6 +23,12 @@ export interface HttpRequest {
    * pooled socket (closed by the server while idle) cannot turn into a spurious "unknown outcome".
    */
   freshConnection?: boolean;
+  /**
+   * Gives up on the exchange: when it aborts (or is already aborted), the request and its socket are
+   * destroyed at once and {@link HttpTransport.send} rejects with a {@link TransportError} whose
+   * `aborted` is true (and whose `mayHaveBeenSent` is exact, as for any other failure).
+   */
+  signal?: AbortSignal;
 }
 
 /** A complete response (status, headers, whole body). */
@@ -45,10 +51,18 @@ export class TransportError extends Error {
   /** The status line arrived but the body did not complete. */
   readonly responseStarted: boolean;
   readonly timedOut: boolean;
+  /** The request's `signal` aborted: the exchange was cut short on purpose (code `ABORT_ERR`). */
+  readonly aborted: boolean;
 
   constructor(
     message: string,
-    o: { code: string | undefined; mayHaveBeenSent: boolean; responseStarted: boolean; timedOut: boolean },
+    o: {
+      code: string | undefined;
+      mayHaveBeenSent: boolean;
+      responseStarted: boolean;
+      timedOut: boolean;
+      aborted?: boolean;
+    },
     cause?: unknown,
   ) {
     super(message, cause === undefined ? undefined : { cause });
@@ -57,8 +71,12 @@ export class TransportError extends Error {
     this.mayHaveBeenSent = o.mayHaveBeenSent;
     this.responseStarted = o.responseStarted;
     this.timedOut = o.timedOut;
+    this.aborted = o.aborted ?? false;
   }
 }
+
+/** `TransportError.code` of an exchange cut short by its request's `signal` (Node's own abort code). */
+export const ABORT_ERR = 'ABORT_ERR';
 
 /** Largest response body accepted (bytes); VPCEP answers are small. */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -80,7 +98,11 @@ export interface HttpTransportOptions {
  * deadline); failures reject with a {@link TransportError} whose `mayHaveBeenSent` is exact as
  * described there (a request Node refuses to build, e.g. a header with a forbidden character, rejects
  * with Node's `code` and `mayHaveBeenSent: false`, and its message never carries the header value).
- * Never retries by itself; never follows redirects (a 3xx is returned like any other response).
+ * When the request's `signal` aborts before the response is complete, the request is destroyed (its
+ * socket closed, never returned to the pool) and `send` rejects at once with `aborted: true`, code
+ * {@link ABORT_ERR}; an already-aborted signal rejects without opening a connection
+ * (`mayHaveBeenSent: false`). Never retries by itself; never follows redirects (a 3xx is returned like
+ * any other response).
  */
 export class HttpTransport {
   private readonly httpAgent: http.Agent;
@@ -101,28 +123,58 @@ export class HttpTransport {
   send(r: HttpRequest): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
       const secure = r.url.protocol === 'https:';
+      const signal = r.signal;
+      if (signal?.aborted) {
+        reject(
+          new TransportError(
+            `${r.method} ${r.url.pathname}: aborted before sending`,
+            {
+              code: ABORT_ERR,
+              mayHaveBeenSent: false,
+              responseStarted: false,
+              timedOut: false,
+              aborted: true,
+            },
+            signal.reason,
+          ),
+        );
+        return;
+      }
       let connected = false;
       let responseStarted = false;
       let timedOut = false;
+      let aborted = false;
       let settled = false;
 
       const fail = (e: unknown): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const code = timedOut ? 'ETIMEDOUT' : errCode(e);
+        signal?.removeEventListener('abort', onAbort);
+        const code = timedOut ? 'ETIMEDOUT' : aborted ? ABORT_ERR : errCode(e);
         const what = timedOut
           ? `timed out after ${r.timeoutMs} ms`
-          : e instanceof Error
-            ? e.message
-            : String(e);
+          : aborted
+            ? 'aborted by the caller'
+            : e instanceof Error
+              ? e.message
+              : String(e);
         reject(
           new TransportError(
             `${r.method} ${r.url.pathname}: ${what}`,
-            { code, mayHaveBeenSent: connected, responseStarted, timedOut },
-            e,
+            { code, mayHaveBeenSent: connected, responseStarted, timedOut, aborted },
+            aborted ? signal?.reason : e,
           ),
         );
+      };
+      // Destroying the request closes its socket (a pooled one is dropped, not reused); settling here
+      // rather than on the 'error' event that follows keeps the rejection synchronous with the abort.
+      const onAbort = (): void => {
+        if (settled) return;
+        aborted = true;
+        const e = new Error('aborted by the caller');
+        req.destroy(e);
+        fail(e);
       };
 
       const mod = secure ? https : http;
@@ -156,6 +208,7 @@ export class HttpTransport {
         timedOut = true;
         req.destroy(new Error('deadline exceeded'));
       }, r.timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
 
       req.on('socket', (socket: Socket) => {
         // A pooled socket is already connected: the request goes out on it at once.
@@ -185,6 +238,7 @@ export class HttpTransport {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
         });
         res.on('error', fail);

@@ -29,9 +29,27 @@ export interface Tag {
   value: string;
 }
 
+/**
+ * One entry of a connection's `error[]` (the official SDKs' `QueryError{error_code, error_message}`).
+ * Not the shape of an endpoint service's `error[]`: see {@link ServiceErrorItem}.
+ */
 export interface CloudErrorItem {
   error_code: string;
   error_message: string;
+}
+
+/**
+ * One entry of a failed endpoint service's `error[]`, in either of the two shapes seen: the official Go
+ * and Node SDKs' `Error`/`ModelError` `{code, message}` (the SDKs are generated from the cloud's API
+ * definitions, so this is the likelier one), or `{error_code, error_message}` as the API notes say.
+ * Every field is optional and, like all that the cloud returns, unchecked by the decoder: read it
+ * through `describeServiceFailure` (src/cloud/failure.ts), which accepts both shapes, a mix, and junk.
+ */
+export interface ServiceErrorItem {
+  code?: string;
+  message?: string;
+  error_code?: string;
+  error_message?: string;
 }
 
 /** Body of `POST /v1/{project_id}/vpc-endpoint-services`. */
@@ -82,7 +100,8 @@ export interface EndpointService {
   tags?: Tag[];
   description?: string;
   enable_policy?: boolean;
-  error?: CloudErrorItem[];
+  /** Why a `failed` service failed; either entry shape (see {@link ServiceErrorItem}). */
+  error?: ServiceErrorItem[];
   connection_count?: number;
   supported_editions?: string[];
   cidr_type?: string;
@@ -126,8 +145,10 @@ export interface PermissionActionRequest {
   action: 'add' | 'remove';
   permission_type?: 'domainId' | 'orgPath';
 }
+/** The action's answer: the whitelist's entries and, as the official SDKs model it, the type acted on. */
 export interface PermissionActionResponse {
   permissions: string[];
+  permission_type?: string;
 }
 export interface Permission {
   id: string;

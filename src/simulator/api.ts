@@ -123,11 +123,15 @@ export const listServices: Handler = (ctx) => {
   return { status: 200, body };
 };
 
-/** `PUT /vpc-endpoint-services/{id}`: mutable fields only, applied at once; 200 with the full object. */
+/**
+ * `PUT /vpc-endpoint-services/{id}`: mutable fields only, applied at once; 200 with the full object in
+ * the create answer's field set (the official SDKs' `UpdateEndpointServiceResponse`: no
+ * `connection_count`, `supported_editions` or `cidr_type`, which only GET has).
+ */
 export const updateService: Handler = (ctx) => {
   const input = validateUpdate(ctx.body, ctx.config.lenient);
   const svc = ctx.state.update(ctx.projectId, id(ctx), input, ctx.config.rejectImmutableUpdates);
-  return { status: 200, body: renderService(ctx.state, svc, 'get') };
+  return { status: 200, body: renderService(ctx.state, svc, 'write') };
 };
 
 /** `PUT /vpc-endpoint-services/{id}/name`: 200 `{"endpoint_service_name": <full name>}`. */

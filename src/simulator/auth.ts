@@ -7,7 +7,7 @@
  * other than what it sends fails here as it would against the cloud.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { authError } from './errors.js';
+import { authError, SimError } from './errors.js';
 
 /** Algorithm name in the `Authorization` header and the first line of the string to sign. */
 export const ALGORITHM = 'SDK-HMAC-SHA256';
@@ -25,11 +25,15 @@ export interface SimCredential {
   securityToken?: string;
 }
 
-/** A static IAM token the simulator accepts in `X-Auth-Token`, scoped to one project. */
+/** An IAM token the simulator accepts in `X-Auth-Token`, scoped to one project (static, or issued by its IAM). */
 export interface SimToken {
   token: string;
   projectId: string;
   domainId: string;
+  /** Issued tokens: epoch ms from which the gateway answers 401 `APIGW.0307`. */
+  expiresAt?: number;
+  /** Revoked (as by a password change): 401 `APIGW.0307`. */
+  revoked?: boolean;
 }
 
 /** Who made a request, once authenticated. */
@@ -185,8 +189,9 @@ function safeEqualHex(a: string, b: string): boolean {
 }
 
 /**
- * Authenticates a request by AK/SK signature or static token. Throws 401 `APIGW.0301` (with a message
- * naming the reason: missing, unknown AK, expired/skewed date, signature mismatch, bad token).
+ * Authenticates a request by AK/SK signature or token. Throws 401 `APIGW.0301` (with a message
+ * naming the reason: missing, unknown AK, expired/skewed date, signature mismatch, unknown token), or
+ * 401 `APIGW.0307` for an expired or revoked token.
  * `now` is the server clock in epoch ms.
  */
 export function authenticate(
@@ -201,6 +206,8 @@ export function authenticate(
     if (token === undefined) throw authError('Authorization not found.');
     const t = tokens.find((x) => x.token.length === token.length && safeEqualHex(x.token, token));
     if (!t) throw authError('decrypt token fail');
+    if (t.revoked || (t.expiresAt !== undefined && now >= t.expiresAt))
+      throw new SimError(401, 'APIGW.0307', 'The token must be updated.');
     return { projectId: t.projectId, domainId: t.domainId };
   }
   const parsed = parseAuthorization(authz);

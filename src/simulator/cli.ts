@@ -23,9 +23,21 @@ throttling, fault injection). Prints "vpcep-simulator listening on http://HOST:P
   --domain-id ID           account id of the credential (default derived from the project id)
   --region R               region in full service names (default cn-north-4; env HUAWEICLOUD_REGION)
   --auth-token T           accept X-Auth-Token T for the project (repeatable)
+  --iam-user N:P:D         IAM user N, password P, account (domain) name D for
+                           POST /v3/auth/tokens (repeatable)
+  --token-ttl DUR          life of issued IAM tokens, e.g. 24h, 90m, 30s (default 24h)
+  --iam-error-shape S      body of a refused password token request: keystone
+                           ({"error":{"code":401,...}}, default) or iam ({"error_code":"IAM.0001",...})
+  --idp-id ID              accept OIDC ID tokens at POST /v3.0/OS-AUTH/id-token/tokens with
+                           X-Idp-Id ID (needs --oidc-issuer and --oidc-audience)
+  --oidc-issuer ISS        the iss an ID token must carry
+  --oidc-audience AUD      the aud an ID token must carry
+  --oidc-public-key FILE   PEM public key or JWKS the ID token must be signed with (default: not checked)
   --create-delay MS        creating -> available (default 1000)
   --delete-delay MS        deleting -> gone (default 1000)
   --fail-rate R            share 0..1 of creates that end failed (default 0)
+  --failed-error-shape S   error[] entries of a failed service: sdk ({code, message}, default,
+                           as the official SDKs model it) or legacy ({error_code, error_message})
   --quota N                services per project (default 50)
   --qps N                  calls a second per operation, 0 = off (default 0)
   --throttle-mode M        429 (APIGW.0308, default) or 0022 (400 EndPoint.0022)
@@ -52,6 +64,55 @@ function num(v: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+/** `24h`, `90m`, `30s`, `1500ms`, `1h30m` (or a bare number of ms) to milliseconds; throws naming the flag. */
+export function parseDurationMs(v: string, flag: string): number {
+  const s = v.trim();
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  if (/^\d+$/.test(s)) total = Number(s);
+  else if (/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(s))
+    for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+      total += Number(m[1]) * (units[m[2] ?? ''] ?? 0);
+  if (!(total > 0))
+    throw new Error(`${flag} needs a positive duration such as 24h, 90m or 30s, got ${JSON.stringify(v)}`);
+  return Math.round(total);
+}
+
+/** The IAM flags: users (`NAME:PASSWORD:DOMAIN`, the password may hold `:`), token life, federation. */
+function parseIamArgs(values: {
+  'iam-user'?: string[];
+  'token-ttl'?: string;
+  'iam-error-shape'?: string;
+  'idp-id'?: string;
+  'oidc-issuer'?: string;
+  'oidc-audience'?: string;
+  'oidc-public-key'?: string;
+}): Partial<SimulatorOptions> {
+  const out: Partial<SimulatorOptions> = {};
+  if (values['iam-user'])
+    out.iamUsers = values['iam-user'].map((u) => {
+      const first = u.indexOf(':');
+      const last = u.lastIndexOf(':');
+      if (first <= 0 || last === first || last === u.length - 1)
+        throw new Error('--iam-user needs NAME:PASSWORD:DOMAIN');
+      return { name: u.slice(0, first), password: u.slice(first + 1, last), domainName: u.slice(last + 1) };
+    });
+  if (values['token-ttl'] !== undefined) out.tokenTtlMs = parseDurationMs(values['token-ttl'], '--token-ttl');
+  const shape = values['iam-error-shape'];
+  if (shape !== undefined && shape !== 'keystone' && shape !== 'iam')
+    throw new Error('--iam-error-shape must be keystone or iam');
+  if (shape !== undefined) out.iamErrorShape = shape;
+  if (values['idp-id'] !== undefined) {
+    if (!values['oidc-issuer'] || !values['oidc-audience'])
+      throw new Error('--idp-id needs --oidc-issuer and --oidc-audience');
+    out.idpId = values['idp-id'];
+    out.oidcIssuer = values['oidc-issuer'];
+    out.oidcAudience = values['oidc-audience'];
+    if (values['oidc-public-key']) out.oidcPublicKey = readFileSync(values['oidc-public-key'], 'utf8');
+  }
+  return out;
+}
+
 /** Parses argv (without `node` and the script) and the environment into options; throws on bad input. */
 export function parseSimulatorArgs(
   argv: string[],
@@ -69,9 +130,17 @@ export function parseSimulatorArgs(
       'domain-id': { type: 'string' },
       region: { type: 'string' },
       'auth-token': { type: 'string', multiple: true },
+      'iam-user': { type: 'string', multiple: true },
+      'token-ttl': { type: 'string' },
+      'iam-error-shape': { type: 'string' },
+      'idp-id': { type: 'string' },
+      'oidc-issuer': { type: 'string' },
+      'oidc-audience': { type: 'string' },
+      'oidc-public-key': { type: 'string' },
       'create-delay': { type: 'string' },
       'delete-delay': { type: 'string' },
       'fail-rate': { type: 'string' },
+      'failed-error-shape': { type: 'string' },
       quota: { type: 'string' },
       qps: { type: 'string' },
       'throttle-mode': { type: 'string' },
@@ -99,6 +168,9 @@ export function parseSimulatorArgs(
   const mode = values['throttle-mode'];
   if (mode !== undefined && mode !== '429' && mode !== '0022')
     throw new Error('--throttle-mode must be 429 or 0022');
+  const shape = values['failed-error-shape'];
+  if (shape !== undefined && shape !== 'sdk' && shape !== 'legacy')
+    throw new Error('--failed-error-shape must be sdk or legacy');
   const delStatus = num(values['delete-status'], '--delete-status');
   if (delStatus !== undefined && delStatus !== 200 && delStatus !== 204)
     throw new Error('--delete-status must be 200 or 204');
@@ -121,8 +193,10 @@ export function parseSimulatorArgs(
     rejectImmutableUpdates: values['reject-immutable-updates'] ?? false,
     lenient: values.lenient ?? false,
   };
+  if (shape !== undefined) opts.failedErrorShape = shape;
   if (values['domain-id']) opts.domainId = values['domain-id'];
   if (values['auth-token']) opts.authTokens = values['auth-token'];
+  Object.assign(opts, parseIamArgs(values));
   if (values.inventory) opts.inventory = JSON.parse(readFileSync(values.inventory, 'utf8')) as Inventory;
   const faults: Faults = {};
   const errorRate = num(values['error-rate'], '--error-rate');

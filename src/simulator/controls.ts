@@ -15,16 +15,25 @@
  * | `POST /_sim/services/{id}/connections` `{domainId, endpointId?, markerId?, status?, description?}` | `addConnection(id, c)` |
  * | `DELETE /_sim/services/{id}/connections/{endpointId}` | `removeConnection(id, endpointId)` |
  */
-import type { CloudErrorItem, Connection, EndpointService, PortMapping, Tag } from '../cloud/wire.js';
+import { randomUUID } from 'node:crypto';
+import type {
+  Connection,
+  EndpointService,
+  Permission,
+  PortMapping,
+  ServiceErrorItem,
+  Tag,
+} from '../cloud/wire.js';
 import { apiNotFound, paramError } from './errors.js';
 import { parseFaults, type FaultEngine, type Faults, type Throttle } from './faults.js';
-import { renderConnection, renderService } from './render.js';
+import { renderConnection, renderPermission, renderService } from './render.js';
 import type { SimState } from './state.js';
 
 /** A change made behind the operator's back (drift); fields are written as given, unvalidated. */
 export interface ServicePatch {
   status?: string;
-  error?: CloudErrorItem[] | null;
+  /** Entries in either shape (`{code, message}` or `{error_code, error_message}`); `null` removes it. */
+  error?: ServiceErrorItem[] | null;
   approval_enabled?: boolean;
   ports?: PortMapping[];
   /** `null` removes the description. */
@@ -78,6 +87,12 @@ export interface SimulatorControls {
   services(projectId?: string): EndpointService[];
   /** Deletes a service at once, without passing through `deleting`. */
   removeService(id: string): void;
+  /** The whitelist of a service (any project), as the API lists it. */
+  permissions(serviceId: string): Permission[];
+  /** A hand-made whitelist entry (as the console would add it), e.g. `iam:domain::<id>`. */
+  addPermission(serviceId: string, p: { permission: string; description?: string }): Permission;
+  /** The account (domain) id of the simulator's first project: the owner of its services. */
+  domainId(): string;
 }
 
 /** Everything the controls act on. */
@@ -86,6 +101,8 @@ export interface ControlDeps {
   faults: FaultEngine;
   counters: Map<string, number>;
   initialThrottle: Throttle;
+  /** The account of the simulator's first project. */
+  ownerDomainId: string;
 }
 
 /** Builds the programmatic controls. */
@@ -111,6 +128,20 @@ export function createControls(d: ControlDeps): SimulatorControls {
       faults.resetCounters();
     },
     addConnection: (id, c) => renderConnection(state.addConnection(id, c)),
+    permissions: (id) => state.findAny(id).permissions.map(renderPermission),
+    addPermission: (id, p) => {
+      const svc = state.findAny(id);
+      const stored = {
+        id: randomUUID(),
+        permission: p.permission,
+        type: p.permission.startsWith('organizations:') ? ('orgPath' as const) : ('domainId' as const),
+        createdMs: state.opts.clock.now(),
+        ...(p.description !== undefined ? { description: p.description } : {}),
+      };
+      svc.permissions.push(stored);
+      return renderPermission(stored);
+    },
+    domainId: () => d.ownerDomainId,
     removeConnection: (id, endpointId) => state.removeConnection(id, endpointId),
     mutateService: (id, patch) => {
       const svc = state.findAny(id);

@@ -16,14 +16,16 @@ import type { ApiConfig } from './api.js';
 import type { SimCredential, SimToken } from './auth.js';
 import { createControls, type SimulatorControls } from './controls.js';
 import { FaultEngine, parseFaults, type Faults } from './faults.js';
+import { SimIam, type IamErrorShape, type SimIamUser, type SimProject } from './iam.js';
 import { createRequestListener } from './server.js';
-import { SimState, type Inventory } from './state.js';
+import { SimState, type FailedErrorShape, type Inventory } from './state.js';
 
 export type { SimulatorControls, ServicePatch, ConnectionRequest } from './controls.js';
 export type { Faults, FaultErrorKind, Throttle } from './faults.js';
-export type { Inventory } from './state.js';
+export type { Inventory, FailedErrorShape } from './state.js';
 export type { OperationName } from './api.js';
 export type { SimCredential, SimToken } from './auth.js';
+export type { SimIamUser, IamErrorShape } from './iam.js';
 export { isLoopback } from './controls.js';
 
 /** Options of {@link startSimulator}. Only the primary credential is required. */
@@ -53,12 +55,35 @@ export interface SimulatorOptions {
   authTokens?: Array<string | { token: string; projectId: string; domainId?: string }>;
   /** Region used in full service names; default `cn-north-4`. */
   region?: string;
+  /**
+   * IAM users of `POST /v3/auth/tokens` (password method). A user may scope a token to any project
+   * the simulator knows: by id, or by name (the primary project is named after `region`). Default none.
+   */
+  iamUsers?: SimIamUser[];
+  /** Life of issued IAM tokens (default 24 h, as IAM's). */
+  tokenTtlMs?: number;
+  /** Body of a refused password token request: `keystone` (default) or `iam` (see src/simulator/README.md). */
+  iamErrorShape?: IamErrorShape;
+  /** OIDC federation (`POST /v3.0/OS-AUTH/id-token/tokens`): the identity provider id (`X-Idp-Id`); off when unset. */
+  idpId?: string;
+  /** The `iss` an ID token must carry (required with `idpId`). */
+  oidcIssuer?: string;
+  /** The `aud` an ID token must carry (the client id; required with `idpId`). */
+  oidcAudience?: string;
+  /** PEM public key or JWKS JSON that ID tokens must be signed with; unset: signatures are not checked. */
+  oidcPublicKey?: string;
   /** Time from create to `available`/`failed` (default 1000 ms; the cloud takes 60–120 s). */
   createDelayMs?: number;
   /** Time from delete to gone (default 1000 ms). */
   deleteDelayMs?: number;
   /** Share (0–1) of creates that end `failed` with an `error[]` (default 0). */
   failRate?: number;
+  /**
+   * Shape of the entries of a failed service's `error[]`: `sdk` (default) = `{code, message}`, as the
+   * official Go and Node SDKs model it; `legacy` = `{error_code, error_message}`, as the team's API
+   * notes said. `startSimulator` rejects any other value.
+   */
+  failedErrorShape?: FailedErrorShape;
   /** Services per project (`Endpoint.1018` beyond); default 50. */
   quota?: number;
   /** Endpoints per project reported by `GET /quotas`; default 50. */
@@ -101,6 +126,11 @@ export interface Simulator {
   port: number;
   /** Test controls (same operations as the `/_sim/` routes). */
   controls: SimulatorControls;
+  /** IAM controls. */
+  iam: {
+    /** Revokes every issued IAM token (as a password change would); returns how many. */
+    revokeTokens(): number;
+  };
   /** Stops listening, drops open connections and cancels pending transitions. */
   close(): Promise<void>;
 }
@@ -136,6 +166,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const faults = new FaultEngine(clock, random, initialThrottle);
   if (options.faults) faults.set(parseFaults(options.faults));
   const failRate = options.failRate ?? 0;
+  const failedErrorShape = options.failedErrorShape ?? 'sdk';
+  if (failedErrorShape !== 'sdk' && failedErrorShape !== 'legacy')
+    throw new Error(`failedErrorShape must be 'sdk' or 'legacy', got ${JSON.stringify(failedErrorShape)}`);
   const quota = options.quota ?? 50;
   const state = new SimState({
     region: options.region ?? 'cn-north-4',
@@ -144,6 +177,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     deleteDelayMs: options.deleteDelayMs ?? 1000,
     quota,
     decideFailure: () => faults.createFails(failRate),
+    failedErrorShape,
     inventory: options.inventory,
     maxServicesPerPort: options.maxServicesPerPort ?? 0,
     lenient: options.lenient ?? false,
@@ -158,7 +192,38 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     lenient: options.lenient ?? false,
   };
   const counters = new Map<string, number>();
-  const controls = createControls({ state, faults, counters, initialThrottle });
+  if (options.idpId !== undefined && (!options.oidcIssuer || !options.oidcAudience))
+    throw new Error('idpId needs oidcIssuer and oidcAudience');
+  const tokenTtlMs = options.tokenTtlMs ?? 24 * 3600_000;
+  if (!(tokenTtlMs > 0)) throw new Error(`tokenTtlMs must be positive, got ${String(tokenTtlMs)}`);
+  const iamErrorShape = options.iamErrorShape ?? 'keystone';
+  if (iamErrorShape !== 'keystone' && iamErrorShape !== 'iam')
+    throw new Error(`iamErrorShape must be 'keystone' or 'iam', got ${JSON.stringify(iamErrorShape)}`);
+  const projects: SimProject[] = credentials.map((c, i) =>
+    i === 0
+      ? { id: c.projectId, name: options.region ?? 'cn-north-4', domainId: c.domainId }
+      : { id: c.projectId, domainId: c.domainId },
+  );
+  const iam = new SimIam({
+    users: options.iamUsers ?? [],
+    projects,
+    tokenTtlMs,
+    errorShape: iamErrorShape,
+    clock,
+    tokens,
+    counters,
+    ...(options.idpId !== undefined
+      ? {
+          oidc: {
+            idpId: options.idpId,
+            issuer: options.oidcIssuer ?? '',
+            audience: options.oidcAudience ?? '',
+            ...(options.oidcPublicKey !== undefined ? { publicKey: options.oidcPublicKey } : {}),
+          },
+        }
+      : {}),
+  });
+  const controls = createControls({ state, faults, counters, initialThrottle, ownerDomainId: primaryDomain });
   const server: Server = createServer(
     { keepAlive: true },
     createRequestListener({
@@ -170,6 +235,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       clock,
       counters,
       controls,
+      iam,
       logError: options.logError ?? ((m) => process.stderr.write(m + '\n')),
     }),
   );
@@ -189,6 +255,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     url: `http://${urlHost}:${port}`,
     port,
     controls,
+    iam: { revokeTokens: () => iam.revokeTokens() },
     close: () =>
       new Promise<void>((resolve) => {
         state.reset();

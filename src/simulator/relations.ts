@@ -49,7 +49,9 @@ export const listPermissions: Handler = (ctx) => {
 /**
  * `POST …/permissions/action`: idempotent add/remove (`EndPoint.3036` empty, `EndPoint.3002` bad entry,
  * `EndPoint.0007` bad action, `EndPoint.3049` over the cap; only while `available`, `EndPoint.2004`).
- * Answers the service's whole whitelist afterwards.
+ * Answers `{"permissions":[…strings], "permission_type"}`: the service's whole whitelist afterwards and
+ * the type acted on (`domainId` by default), as the official SDKs model it
+ * (`AddOrRemoveServicePermissionsResponse`).
  */
 export const permissionAction: Handler = (ctx) => {
   const svc = service(ctx);
@@ -69,7 +71,10 @@ export const permissionAction: Handler = (ctx) => {
   } else {
     svc.permissions = svc.permissions.filter((p) => !entries.includes(p.permission));
   }
-  return { status: 200, body: { permissions: svc.permissions.map((p) => p.permission) } };
+  return {
+    status: 200,
+    body: { permissions: svc.permissions.map((p) => p.permission), permission_type: type },
+  };
 };
 
 /** `POST …/permissions/batch-create` `{"permissions":[{permission, description?}], "permission_type"?}`. */
@@ -107,7 +112,11 @@ export const permissionBatchCreate: Handler = (ctx) => {
   return { status: 200, body: { permissions: created.map(renderPermission) } };
 };
 
-/** `POST …/permissions/batch-delete` `{"permissions":[{"id"}]}`: unknown ids are ignored. */
+/**
+ * `POST …/permissions/batch-delete` `{"permissions":[{"id"}]}`: unknown ids are ignored. Answers
+ * `{"permissions":[…]}` with the entries removed (the SDKs' `BatchRemoveEndpointServicePermissionsResponse`
+ * models a list of `EpsPermission`; which entries it holds is the simulator's pick, mirroring batch-create).
+ */
 export const permissionBatchDelete: Handler = (ctx) => {
   const svc = service(ctx);
   const o = asObject(ctx.body);
@@ -119,18 +128,22 @@ export const permissionBatchDelete: Handler = (ctx) => {
     if (typeof pid !== 'string') throw paramError('Each entry needs a string id.');
     return pid;
   });
+  const removed = svc.permissions.filter((p) => ids.includes(p.id));
   svc.permissions = svc.permissions.filter((p) => !ids.includes(p.id));
-  return { status: 200, body: {} };
+  return { status: 200, body: { permissions: removed.map(renderPermission) } };
 };
 
-/** `PUT …/permissions/{permission_id}` `{"permission":{"description"}}`. */
+/**
+ * `PUT …/permissions/{permission_id}` `{"permission":{"description"}}`: answers `{"permissions":[entry]}`,
+ * a one-entry list, as the SDKs model it (`UpdateEndpointServicePermissionDescResponse`).
+ */
 export const permissionUpdate: Handler = (ctx) => {
   const svc = service(ctx);
   const p = svc.permissions.find((x) => x.id === ctx.params.pid);
   if (!p) throw notFound();
   const inner = asObject(asObject(ctx.body).permission);
   p.description = validateDescription(inner.description ?? '');
-  return { status: 200, body: { permission: renderPermission(p) } };
+  return { status: 200, body: { permissions: [renderPermission(p)] } };
 };
 
 /** `GET …/connections`: `id`, `marker_id`, `status` filters, paging and sorting as for services. */

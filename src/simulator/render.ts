@@ -13,8 +13,9 @@ import {
 
 /**
  * Which response a service appears in: `write` (create/update: the §2 response fields), `get` (adds
- * `connection_count`, `supported_editions`, `cidr_type`, `error[]` when failed) or `list` (adds
- * `domain_id` and `public_border_group`).
+ * `connection_count`, `supported_editions`, `cidr_type`) or `list` (adds `connection_count`,
+ * `supported_editions`, `domain_id` and `public_border_group`, but not `cidr_type`: the official SDKs'
+ * `ServiceList` has no such field). `error[]` appears in every view while the service is `failed`.
  */
 export type ServiceView = 'write' | 'get' | 'list';
 
@@ -45,7 +46,7 @@ export function renderService(state: SimState, svc: StoredService, view: Service
   if (view === 'write') return out;
   out.connection_count = state.connectionCount(svc);
   out.supported_editions = ['default'];
-  out.cidr_type = 'internal';
+  if (view === 'get') out.cidr_type = 'internal';
   if (view === 'list') {
     out.domain_id = svc.domainId;
     out.public_border_group = 'center';

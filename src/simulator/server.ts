@@ -3,7 +3,8 @@
  * throttling and faults, then the operation.
  *
  * Per request: every response carries `X-Request-Id`; `/_sim/` goes to the test controls (loopback
- * peers only); an unknown method/path is 404 `APIGW.0101` (before authentication, as at the gateway);
+ * peers only); the IAM token routes go to `iam.ts` (no signature, not counted as VPCEP operations);
+ * an unknown method/path is 404 `APIGW.0101` (before authentication, as at the gateway);
  * the call is counted; AK/SK or token authentication (401 `APIGW.0301`); a path project id other
  * than the caller's is 400 `EndPoint.0014`; then throttle and faults (see `faults.ts`); then the handler.
  */
@@ -21,6 +22,7 @@ import {
 import { handleControl, isLoopback, type SimulatorControls } from './controls.js';
 import { errorBody, paramError, SimError, vpcepError, type ErrorShape } from './errors.js';
 import type { FaultEngine } from './faults.js';
+import { SimIam } from './iam.js';
 import { matchRoute } from './routes.js';
 import type { SimState } from './state.js';
 
@@ -37,6 +39,8 @@ export interface ServerDeps {
   clock: Clock;
   counters: Map<string, number>;
   controls: SimulatorControls;
+  /** The IAM token routes (`POST /v3/auth/tokens`, `POST /v3.0/OS-AUTH/id-token/tokens`). */
+  iam: SimIam;
   /** Where unexpected failures are reported (stderr by default). */
   logError: (msg: string) => void;
 }
@@ -143,6 +147,16 @@ async function handle(
       if (!(e instanceof SimError)) throw e;
       sendError(res, e, requestId, 'flat');
     }
+    return;
+  }
+
+  if (SimIam.handles(method, path)) {
+    const headers: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+      headers.push([req.rawHeaders[i] ?? '', req.rawHeaders[i + 1] ?? '']);
+    const r = d.iam.handle(path, headers, body);
+    for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
+    send(res, r.status, r.body, requestId);
     return;
   }
 

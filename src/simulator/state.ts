@@ -9,7 +9,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
-import type { CloudErrorItem, PortMapping, ServerType, Tag, TcpProxy } from '../cloud/wire.js';
+import type {
+  CloudErrorItem,
+  PortMapping,
+  ServerType,
+  ServiceErrorItem,
+  Tag,
+  TcpProxy,
+} from '../cloud/wire.js';
 import { notFound, paramError, vpcepError } from './errors.js';
 import type { CreateInput, Paging, UpdateInput } from './validation.js';
 
@@ -62,7 +69,7 @@ export interface StoredService {
   description?: string;
   enablePolicy: boolean;
   status: string;
-  error?: CloudErrorItem[];
+  error?: ServiceErrorItem[];
   ip?: string;
   vipPortId?: string;
   createdMs: number;
@@ -70,6 +77,20 @@ export interface StoredService {
   permissions: StoredPermission[];
   connections: StoredConnection[];
   timer?: TimerHandle;
+}
+
+/**
+ * Shape of the entries of a failed service's `error[]`: `sdk` = `{code, message}`, as Huawei's official
+ * Go and Node SDKs model it (`Error`, `ModelError`); `legacy` = `{error_code, error_message}`, as the
+ * team's API notes said.
+ */
+export type FailedErrorShape = 'sdk' | 'legacy';
+
+/** The `error[]` entry of a create that ended `failed`, in `shape`. */
+export function failedCreateError(shape: FailedErrorShape): ServiceErrorItem {
+  const code = 'EndPoint.3001';
+  const message = 'Failed to create the port for the endpoint service.';
+  return shape === 'legacy' ? { error_code: code, error_message: message } : { code, message };
 }
 
 /** Tunables of the state machine. */
@@ -82,6 +103,8 @@ export interface StateOptions {
   quota: number;
   /** Decides, when a create completes, whether it ends `failed`. */
   decideFailure: () => boolean;
+  /** Shape of a failed service's `error[]` entries (see {@link FailedErrorShape}). */
+  failedErrorShape: FailedErrorShape;
   inventory?: Inventory;
   /** Services per backend port (`EndPoint.3056` beyond); 0 = no cap. */
   maxServicesPerPort: number;
@@ -205,9 +228,7 @@ export class SimState {
     svc.updatedMs = this.opts.clock.now();
     if (this.opts.decideFailure()) {
       svc.status = 'failed';
-      svc.error = [
-        { error_code: 'EndPoint.3001', error_message: 'Failed to create the port for the endpoint service.' },
-      ];
+      svc.error = [failedCreateError(this.opts.failedErrorShape)];
     } else svc.status = 'available';
   }
 

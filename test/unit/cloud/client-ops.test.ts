@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
+import { decodePermissionAction } from '../../../src/cloud/decode.js';
 import { CloudError } from '../../../src/cloud/errors.js';
 import type { VpcepClient } from '../../../src/cloud/client.js';
 import { PROJECT, SVC_ID, makeClient, reply, startFakeCloud, uuidFor } from './fake-cloud.js';
@@ -143,6 +144,18 @@ describe('typed operations', () => {
       action: 'add',
       permission_type: 'domainId',
     });
+    // the official SDKs' AddOrRemoveServicePermissionsResponse adds `permission_type`
+    fake.script.push(reply(200, { permissions: ['iam:domain::d9'], permission_type: 'domainId' }));
+    expect(await client.permissionAction(SVC_ID, 'remove', ['iam:domain::d8'])).toEqual(['iam:domain::d9']);
+    expect(decodePermissionAction({ permissions: ['iam:domain::d9'], permission_type: 'orgPath' })).toEqual({
+      permissions: ['iam:domain::d9'],
+      permission_type: 'orgPath',
+    });
+    // tolerant: no type (the notes' shape), a junk type, and the list API's object entries
+    expect(decodePermissionAction({ permissions: [{ id: 'p1', permission: 'iam:domain::d1' }] })).toEqual({
+      permissions: ['iam:domain::d1'],
+    });
+    expect(decodePermissionAction({ permissions: [], permission_type: 7 })).toEqual({ permissions: [] });
   });
 
   it('connections: lists with filters and acts on one endpoint per call', async () => {

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import { Caller } from '../../../src/cloud/caller.js';
+import { AkSkProvider } from '../../../src/cloud/auth/aksk.js';
 import { VpcepClient } from '../../../src/cloud/client.js';
 import type { CallEvent } from '../../../src/cloud/client.js';
 import { ManualClock } from '../../../src/runtime/clock.js';
@@ -210,7 +211,7 @@ describe('ids going out must be UUIDs', () => {
     const limiter = new CountingBucket(1000, 1000, clock);
     const caller = new Caller({
       target: { endpoint: fake.url, projectId: PROJECT },
-      credentials: { accessKey: 'test-ak', secretKey: SECRET_KEY },
+      provider: new AkSkProvider({ accessKey: 'test-ak', secretKey: SECRET_KEY }),
       clock,
       random: () => 0,
       limiter,

@@ -57,6 +57,8 @@ describe('vpcep-simulator CLI', () => {
         '4',
         '--whitelist-cap',
         '9',
+        '--failed-error-shape',
+        'legacy',
       ],
       {},
     );
@@ -78,6 +80,7 @@ describe('vpcep-simulator CLI', () => {
       rejectImmutableUpdates: true,
       maxServicesPerPort: 4,
       whitelistCap: 9,
+      failedErrorShape: 'legacy',
       faults: { errorRate: 0.1, errorKind: '504', latencyMs: { min: 5, max: 9 }, resetRate: 0.2 },
     });
   });
@@ -100,6 +103,15 @@ describe('vpcep-simulator CLI', () => {
       parseSimulatorArgs(['--access-key', 'a', '--secret-key', 's', '--project-id', 'p', '--qps', 'x'], {}),
     ).toThrow(/number/);
     expect(() => parseSimulatorArgs(['--bogus'], {})).toThrow();
+    const creds = ['--access-key', 'a', '--secret-key', 's', '--project-id', 'p'];
+    expect(parseSimulatorArgs([...creds, '--failed-error-shape', 'sdk'], {})).toMatchObject({
+      failedErrorShape: 'sdk',
+    });
+    // Unset: the library default (sdk) applies.
+    expect(parseSimulatorArgs(creds, {})).not.toHaveProperty('failedErrorShape');
+    expect(() => parseSimulatorArgs([...creds, '--failed-error-shape', 'nested'], {})).toThrow(
+      /--failed-error-shape must be sdk or legacy/,
+    );
     expect(parseSimulatorArgs(['--help'], {})).toBe('help');
   });
 

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VpcepClient, type CallEvent, type VpcepClientOptions } from '../../../src/cloud/client.js';
 import { CloudError, isCode } from '../../../src/cloud/errors.js';
+import { describeServiceFailure } from '../../../src/cloud/failure.js';
 import type { CreateServiceRequest } from '../../../src/cloud/wire.js';
 import { ManualClock } from '../../../src/runtime/clock.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
@@ -370,5 +371,28 @@ describe('commit then drop', () => {
     const u = await client.updateService(s.id, { description: 'applied twice' });
     expect(u.description).toBe('applied twice');
     expect(sim.controls.counters().update).toBe(2);
+  });
+});
+
+describe('a failed create, as the client reads it', () => {
+  it.each([
+    ['sdk (default)', {}, { code: 'EndPoint.3001', message: expect.any(String) }],
+    [
+      'legacy',
+      { failedErrorShape: 'legacy' as const },
+      { error_code: 'EndPoint.3001', error_message: expect.any(String) },
+    ],
+  ])('%s error[] shape: decoded and described the same way', async (_name, simOpts, entry) => {
+    const { client, clock } = await rig({ failRate: 1, ...simOpts });
+    const created = await client.createService(req());
+    await clock.advance(5000);
+    const got = await client.getService(created.id);
+    expect(got.status).toBe('failed');
+    expect(got.error).toEqual([entry]);
+    expect(describeServiceFailure(got)).toBe(
+      'EndPoint.3001: Failed to create the port for the endpoint service.',
+    );
+    const [listed] = await client.listAllServices();
+    expect(describeServiceFailure(listed ?? { id: created.id })).toBe(describeServiceFailure(got));
   });
 });

@@ -186,20 +186,45 @@ describe('create result', () => {
     expect(unnamed.json.service_name).toBe(`cn-north-4.${String(unnamed.json.id)}`);
   });
 
-  it('§8.12 injected failure yields failed with error[{error_code, error_message}]', async () => {
+  it("§8.12 injected failure yields failed with error[{code, message}] (the official SDKs' shape) by default", async () => {
     h.sim.controls.setFaults({ failCreates: 1 });
     const r = await create();
     await h.clock.advance(1000);
     const g = await h.api({ method: 'GET', path: h.p(`/vpc-endpoint-services/${String(r.json.id)}`) });
     expect(g.json.status).toBe('failed');
-    expect(g.json.error).toEqual([
-      { error_code: expect.stringMatching(/^EndPoint\./), error_message: expect.any(String) },
-    ]);
+    // Exactly the SDK's fields: no legacy error_code/error_message alongside.
+    expect(g.json.error).toEqual([{ code: 'EndPoint.3001', message: expect.stringMatching(/\S/) }]);
+    const listed = await h.api({ method: 'GET', path: h.p('/vpc-endpoint-services') });
+    expect((listed.json.endpoint_services as Array<Record<string, unknown>>)[0]?.error).toEqual(g.json.error);
     const next = await create({ port_id: uuid() });
     await h.clock.advance(1000);
     const g2 = await h.api({ method: 'GET', path: h.p(`/vpc-endpoint-services/${String(next.json.id)}`) });
     expect(g2.json.status).toBe('available');
     expect(g2.json.error).toBeUndefined();
+  });
+
+  it('failedErrorShape legacy yields error[{error_code, error_message}] instead', async () => {
+    await h.sim.close();
+    h = await harness({ failedErrorShape: 'legacy', failRate: 1 });
+    const r = await create();
+    await h.clock.advance(1000);
+    const g = await h.api({ method: 'GET', path: h.p(`/vpc-endpoint-services/${String(r.json.id)}`) });
+    expect(g.json.status).toBe('failed');
+    expect(g.json.error).toEqual([
+      { error_code: 'EndPoint.3001', error_message: expect.stringMatching(/\S/) },
+    ]);
+  });
+
+  it('failedErrorShape sdk explicitly is the default shape; any other value is refused', async () => {
+    await h.sim.close();
+    h = await harness({ failedErrorShape: 'sdk', failRate: 1 });
+    const r = await create();
+    await h.clock.advance(1000);
+    expect(h.sim.controls.services()[0]?.id).toBe(r.json.id);
+    expect(h.sim.controls.services()[0]?.error).toEqual([
+      { code: 'EndPoint.3001', message: expect.any(String) },
+    ]);
+    await expect(harness({ failedErrorShape: 'nested' as 'sdk' })).rejects.toThrow(/failedErrorShape/);
   });
 
   it('failRate 1 makes every create end failed', async () => {

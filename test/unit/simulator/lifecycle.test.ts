@@ -124,6 +124,21 @@ describe('get and list', () => {
     });
   });
 
+  it('answers carry the field sets of the official SDK models: PUT the create set, list items no cidr_type', async () => {
+    h = await harness();
+    const s = await createAvailable(h);
+    expect(s).toMatchObject({ connection_count: 0, supported_editions: ['default'], cidr_type: 'internal' });
+    const put = await h.api({ method: 'PUT', path: svcPath(s.id), body: { description: 'x' } });
+    expect(put.status).toBe(200);
+    expect(put.json).toMatchObject({ id: s.id, pool_id: s.pool_id, description: 'x' }); // UpdateEndpointServiceResponse
+    for (const k of ['connection_count', 'supported_editions', 'cidr_type'])
+      expect(k in put.json, k).toBe(false);
+    const list = await h.api({ method: 'GET', path: h.p('/vpc-endpoint-services') });
+    const item = (list.json.endpoint_services as Array<Record<string, unknown>>)[0] ?? {};
+    expect(item).toMatchObject({ id: s.id, connection_count: 0, domain_id: expect.any(String) }); // ServiceList
+    expect('cidr_type' in item).toBe(false);
+  });
+
   it('§8.14 list: filters, sort keys, paging, total_count before paging, and parameter errors', async () => {
     h = await harness();
     const ids: string[] = [];

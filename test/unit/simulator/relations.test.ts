@@ -48,9 +48,11 @@ describe('whitelist', () => {
       permission_type: 'domainId',
     });
     expect(add.status).toBe(200);
-    expect(add.json).toEqual({ permissions: ['iam:domain::abc123'] });
+    // the SDKs' AddOrRemoveServicePermissionsResponse: the entries and the type acted on
+    expect(add.json).toEqual({ permissions: ['iam:domain::abc123'], permission_type: 'domainId' });
     expect((await act({ action: 'add', permissions: ['iam:domain::abc123'] })).json).toEqual({
       permissions: ['iam:domain::abc123'],
+      permission_type: 'domainId',
     });
     expectError(await act({ action: 'add', permissions: ['domain:abc'] }), 400, 'EndPoint.3002');
     expectError(
@@ -64,15 +66,16 @@ describe('whitelist', () => {
       400,
       'EndPoint.3002',
     );
-    expect(
-      (
-        await act({
-          action: 'add',
-          permissions: ['organizations:orgPath::o-1/r-2'],
-          permission_type: 'orgPath',
-        })
-      ).status,
-    ).toBe(200);
+    const org = await act({
+      action: 'add',
+      permissions: ['organizations:orgPath::o-1/r-2'],
+      permission_type: 'orgPath',
+    });
+    expect(org.status).toBe(200);
+    expect(org.json).toEqual({
+      permissions: ['iam:domain::abc123', 'organizations:orgPath::o-1/r-2'],
+      permission_type: 'orgPath',
+    });
     expectError(await act({ action: 'add', permissions: [] }), 400, 'EndPoint.3036');
     expectError(await act({ action: 'grant', permissions: ['iam:domain::x'] }), 400, 'EndPoint.0007');
     expect((await act({ action: 'add', permissions: ['iam:domain::third'] })).status).toBe(200);
@@ -129,12 +132,26 @@ describe('whitelist', () => {
       path: svcPath(s.id, `/permissions/${String(created[1]?.id)}`),
       body: { permission: { description: 'two' } },
     });
-    expect((upd.json.permission as Record<string, unknown>).description).toBe('two');
-    await h.api({
+    // the SDKs' UpdateEndpointServicePermissionDescResponse: `permissions`, a list of EpsPermission
+    expect(upd.status).toBe(200);
+    expect(upd.json.permission).toBeUndefined();
+    expect(upd.json.permissions).toEqual([
+      expect.objectContaining({ id: created[1]?.id, permission: 'iam:domain::d2', description: 'two' }),
+    ]);
+    // the SDKs' BatchRemoveEndpointServicePermissionsResponse: `permissions` (here: the entries removed)
+    const bd = await h.api({
       method: 'POST',
       path: svcPath(s.id, '/permissions/batch-delete'),
-      body: { permissions: [{ id: created[0]?.id }] },
+      body: { permissions: [{ id: created[0]?.id }, { id: uuid() }] },
     });
+    expect(bd.status).toBe(200);
+    expect(bd.json.permissions).toEqual([
+      expect.objectContaining({
+        id: created[0]?.id,
+        permission: 'iam:domain::d1',
+        permission_type: 'domainId',
+      }),
+    ]);
     const list = await h.api({ method: 'GET', path: svcPath(s.id, '/permissions') });
     expect((list.json.permissions as Array<Record<string, unknown>>).map((p) => p.permission)).toEqual([
       'iam:domain::d2',
