@@ -29,15 +29,23 @@ metadata:
 YAML
 } >"$out/namespace.yaml"
 
+# Every CRD of crds/, verbatim (the chart renders the same files as templates; here they stay plain
+# files so that the sync-wave patch below applies and `kubectl apply -k` upgrades them too).
 {
   echo "$header"
-  cat "$root/crds/vpcep.huaweicloud.io_vpcendpointservices.yaml"
+  first=1
+  for f in "$root"/crds/*.yaml; do
+    [ "$first" = 1 ] || echo '---'
+    first=0
+    cat "$f"
+  done
 } >"$out/crd.yaml"
 
 {
   echo "$header"
-  echo "# helm template $release deploy/helm/vpcep-operator --namespace $namespace (default values)"
-  "$helm" template "$release" "$chart" --namespace "$namespace" --kube-version "$kube_version" | grep -v '^# Source: '
+  echo "# helm template $release deploy/helm/vpcep-operator --namespace $namespace --set crds.install=false (CRDs: crd.yaml)"
+  "$helm" template "$release" "$chart" --namespace "$namespace" --kube-version "$kube_version" \
+    --set crds.install=false | grep -v '^# Source: '
 } >"$out/vpcep-operator.yaml"
 
 {
@@ -54,14 +62,16 @@ resources:
   - crd.yaml
   - vpcep-operator.yaml
 patches:
-  # ArgoCD: the CRD syncs first (wave -1, before the operator at 0 and CRs at 1 or later), is applied
+  # ArgoCD: every CRD syncs first (wave -1, before the operator at 0 and CRs at 1 or later), is applied
   # server-side, and is never pruned or deleted with the Application: deleting it would cascade to
-  # every VpcEndpointService.
-  - patch: |-
+  # every resource of its kind.
+  - target:
+      kind: CustomResourceDefinition
+    patch: |-
       apiVersion: apiextensions.k8s.io/v1
       kind: CustomResourceDefinition
       metadata:
-        name: vpcendpointservices.vpcep.huaweicloud.io
+        name: any-crd
         annotations:
           argocd.argoproj.io/sync-wave: '-1'
           argocd.argoproj.io/sync-options: Prune=false,Delete=false,ServerSideApply=true

@@ -3,7 +3,8 @@
  * (readiness), on configurable bind addresses, like controller-runtime's `--metrics-bind-address` and
  * `--health-probe-bind-address`.
  *
- * Guarantees: `/readyz` answers 200 only while `ready()` is true (caches synced), else 503;
+ * Guarantees: `/readyz` answers 200 only while `ready()` is true (caches synced), else 503 with
+ * `not ready: <notReadyReason()>` as the body (default reason: caches not synced);
  * `/healthz` answers 200 while `healthy()` is true (default: always), else 500. A probe callback that
  * throws answers 500, never crashes. An address of `"0"` (or empty) disables that server; when both
  * addresses are equal, one server serves all three paths. Resolves once listening; rejects if a bind
@@ -21,6 +22,8 @@ export interface ProbeServerOptions {
   healthAddress: string;
   registry: Registry;
   ready: () => boolean;
+  /** Why not ready, for the 503 body (issue 16). Default: "caches not synced". */
+  notReadyReason?: () => string | undefined;
   healthy?: () => boolean;
   log: Logger;
 }
@@ -57,7 +60,7 @@ export function parseBindAddress(addr: string): { host?: string; port: number } 
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
 
-function probe(check: () => boolean, failCode: number, failText: string): Route {
+function probe(check: () => boolean, failCode: number, failText: () => string): Route {
   return (_req, res) => {
     let ok = false;
     try {
@@ -66,7 +69,7 @@ function probe(check: () => boolean, failCode: number, failText: string): Route 
       ok = false;
     }
     res.writeHead(ok ? 200 : failCode, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end(ok ? 'ok\n' : `${failText}\n`);
+    res.end(ok ? 'ok\n' : `${failText()}\n`);
   };
 }
 
@@ -119,8 +122,8 @@ export async function startProbeServer(opts: ProbeServerOptions): Promise<ProbeS
     res.end(body);
   };
   const healthRoutes = new Map<string, Route>([
-    ['/healthz', probe(opts.healthy ?? (() => true), 500, 'unhealthy')],
-    ['/readyz', probe(opts.ready, 503, 'not ready: caches not synced')],
+    ['/healthz', probe(opts.healthy ?? (() => true), 500, () => 'unhealthy')],
+    ['/readyz', probe(opts.ready, 503, () => `not ready: ${opts.notReadyReason?.() ?? 'caches not synced'}`)],
   ]);
   const servers: http.Server[] = [];
   const portOf = (s: http.Server): number => (s.address() as AddressInfo).port;

@@ -7,6 +7,7 @@ export * from './api-errors.js';
 export * from './backoff.js';
 export * from './clock.js';
 export * from './controller.js';
+export * from './crd-guard.js';
 export * from './delaying-queue.js';
 export * from './events.js';
 export * from './finalizer.js';

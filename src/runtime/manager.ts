@@ -3,7 +3,8 @@
  *
  * Start order: process metrics → probe endpoints → informers (caches) → leader election (if
  * configured) → controllers once the caches are synced **and** we lead. `/readyz` turns ready once
- * every informer has synced, independent of leadership (standby replicas are ready too).
+ * every informer has synced and no readiness gate holds it down ({@link Manager.addReadinessGate}),
+ * independent of leadership (standby replicas are ready too).
  *
  * Shutdown:
  * - **Graceful** (SIGTERM/SIGINT or {@link Manager.shutdown}): stop intake, let in-flight reconciles
@@ -74,6 +75,8 @@ export class Manager {
   private readonly o: ManagerOptions;
   private readonly caches: ManagedCache[] = [];
   private readonly controllers: Controller[] = [];
+  // [readiness gates] issue 16: components that hold /readyz down with a reason (the CRD schema guard).
+  private readonly gates: { name: string; reason: () => string | undefined }[] = [];
   private readonly leAbort = new AbortController();
   private elector: LeaderElector | undefined;
   private electorRun: Promise<void> | undefined;
@@ -110,9 +113,32 @@ export class Manager {
     this.controllers.push(controller);
   }
 
-  /** True once every cache has synced (what `/readyz` reports). */
+  /**
+   * Holds `/readyz` at 503 while `reason()` returns a string (the body says `name: reason`). A gate
+   * that throws holds readiness down too. Call before {@link start}.
+   */
+  addReadinessGate(name: string, reason: () => string | undefined): void {
+    this.gates.push({ name, reason });
+  }
+
+  /** Why `/readyz` fails: caches not synced, or the first gate holding it down; `undefined` when ready. */
+  notReadyReason(): string | undefined {
+    if (!this.caches.every((c) => c.hasSynced())) return 'caches not synced';
+    for (const g of this.gates) {
+      let r: string | undefined;
+      try {
+        r = g.reason();
+      } catch (err) {
+        r = `check failed: ${err instanceof Error ? err.message : String(err)}`;
+      }
+      if (r !== undefined) return `${g.name}: ${r}`;
+    }
+    return undefined;
+  }
+
+  /** True once every cache has synced and no readiness gate holds it down (what `/readyz` reports). */
   ready(): boolean {
-    return this.caches.every((c) => c.hasSynced());
+    return this.notReadyReason() === undefined;
   }
 
   /** True while we may reconcile: leading, or no leader election configured. */
@@ -139,6 +165,7 @@ export class Manager {
       healthAddress: this.o.healthAddress ?? ':8081',
       registry: this.registry,
       ready: () => this.ready(),
+      notReadyReason: () => this.notReadyReason(), // [readiness gates] issue 16
       healthy: () => !this.finished,
       log: this.log,
     });

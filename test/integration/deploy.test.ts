@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { testKube, type TestKube } from './support/kube.js';
+import { ok, run, type Run } from './support/tools.js';
 
 // Shipping, proven against the real apiserver: the chart lints, renders to objects the apiserver
 // accepts, installs, and its RBAC grants what the operator needs and nothing else; the kustomize base
@@ -15,33 +15,6 @@ const root = path.resolve(import.meta.dirname, '../..');
 const chart = path.join(root, 'deploy/helm/vpcep-operator');
 const CRD = 'vpcendpointservices.vpcep.huaweicloud.io';
 const VES = CRD;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command; never throws (the exit code is part of the answer). */
-function run(cmd: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      cmd,
-      args,
-      { cwd: root, encoding: 'utf8', maxBuffer: 32 << 20 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
-
-function ok(r: Run, what: string): string {
-  if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
 
 interface K8sObject {
   apiVersion: string;
@@ -204,8 +177,12 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
       const before = JSON.parse(await k.kubectl('get', 'crd', CRD, '-o', 'json')) as {
         metadata: { resourceVersion: string };
       };
-      // No --wait: without nodes the pods never run. crds/ is installed by Helm unless it exists.
-      const out = ok(await helm('install', release, chart, '--namespace', ns), 'helm install');
+      // No --wait: without nodes the pods never run. The CRD exists (the global setup applied crds/),
+      // outside any release: a second owner is refused, so this release leaves it alone.
+      const out = ok(
+        await helm('install', release, chart, '--namespace', ns, '--set', 'crds.install=false'),
+        'helm install',
+      );
       releases.push({ name: release, ns });
       expect(out).toContain('STATUS: deployed');
       const after = JSON.parse(await k.kubectl('get', 'crd', CRD, '-o', 'json')) as {
@@ -248,7 +225,11 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
       for (const verb of ['get', 'create', 'update'])
         expect(await canI(sa, verb, 'leases.coordination.k8s.io', '-n', ns), `${verb} leases`).toBe(true);
       expect(await canI(sa, 'get', 'secrets', '-n', other)).toBe(true);
-      expect(await canI(sa, 'get', `customresourcedefinitions.apiextensions.k8s.io/${CRD}`)).toBe(true);
+      // The CRD guards read the chart's CRDs by name: get, and list/watch with a metadata.name selector.
+      for (const verb of ['get', 'list', 'watch'])
+        expect(await canI(sa, verb, `customresourcedefinitions.apiextensions.k8s.io/${CRD}`), verb).toBe(
+          true,
+        );
     });
 
     it('cannot do what it does not need', async () => {
@@ -277,6 +258,7 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
         ['update', `customresourcedefinitions.apiextensions.k8s.io/${CRD}`],
         ['patch', `customresourcedefinitions.apiextensions.k8s.io/${CRD}`],
         ['get', 'customresourcedefinitions.apiextensions.k8s.io/widgets.example.com'],
+        ['watch', 'customresourcedefinitions.apiextensions.k8s.io/widgets.example.com'],
         ['get', 'leases.coordination.k8s.io', '-n', other],
         ['create', 'leases.coordination.k8s.io', '-n', other],
         ['update', 'leases.coordination.k8s.io', '-n', 'kube-system'],
@@ -309,7 +291,8 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
           chart,
           '--namespace',
           ns,
-          '--skip-crds',
+          '--set',
+          'crds.install=false',
           '--set',
           `watchNamespaces={${watched}}`,
           '--set',
@@ -346,7 +329,13 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
       expect(await canI(sa, 'create', 'events.events.k8s.io', '-n', watched)).toBe(true);
       expect(await canI(sa, 'get', 'secrets/vpcep-credentials', '-n', watched)).toBe(true);
       expect(await canI(sa, 'update', 'leases.coordination.k8s.io', '-n', ns)).toBe(true);
+      // Warnings about the operator's own Pod (the CRD schema guard) go to the release namespace.
+      expect(await canI(sa, 'create', 'events.events.k8s.io', '-n', ns)).toBe(true);
+      expect(await canI(sa, 'watch', `customresourcedefinitions.apiextensions.k8s.io/${CRD}`)).toBe(true);
 
+      expect(await canI(sa, 'get', 'events.events.k8s.io', '-n', ns)).toBe(false);
+      expect(await canI(sa, 'create', 'events', '-n', ns)).toBe(false);
+      expect(await canI(sa, 'list', 'customresourcedefinitions.apiextensions.k8s.io')).toBe(false);
       expect(await canI(sa, 'get', 'secrets/another-secret', '-n', watched)).toBe(false);
       expect(await canI(sa, 'list', VES, '-n', unwatched)).toBe(false);
       expect(await canI(sa, 'get', VES, '-n', unwatched)).toBe(false);
@@ -355,6 +344,40 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
       expect(await canI(sa, 'get', 'secrets/vpcep-credentials', '-n', unwatched)).toBe(false);
       expect(await canI(sa, 'list', 'secrets', '-n', watched)).toBe(false);
       expect(await canI(sa, 'get', VES, '-n', ns)).toBe(false);
+    });
+  });
+
+  describe('CRDs as templates (crds.install, crds.keep)', () => {
+    const sources = readdirSync(path.join(root, 'crds'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => docs(readFileSync(path.join(root, 'crds', f), 'utf8'))[0]!);
+    const crdsOf = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'CustomResourceDefinition');
+
+    it('defaults render every CRD of crds/ as a template, kept on uninstall, with the schema of crds/', async () => {
+      const objects = docs(await template('crds', 'vpcep-system'));
+      const rendered = crdsOf(objects);
+      expect(rendered.map((c) => c.metadata.name).sort()).toEqual(sources.map((c) => c.metadata.name).sort());
+      for (const src of sources) {
+        const crd = rendered.find((c) => c.metadata.name === src.metadata.name)!;
+        expect(crd.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+        expect(crd.metadata.annotations).toMatchObject(src.metadata.annotations ?? {});
+        expect(crd.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBe('-1');
+        expect(crd.metadata.annotations?.['argocd.argoproj.io/sync-options']).toContain('Prune=false');
+        expect(crd.spec, `${src.metadata.name}: the rendered spec differs from crds/`).toEqual(src.spec);
+      }
+      // The guard's RBAC names exactly these CRDs.
+      const guard = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-crd-guard'));
+      expect(guard?.rules?.[0]?.resourceNames?.sort()).toEqual(sources.map((c) => c.metadata.name).sort());
+    });
+
+    it('--set crds.install=false renders no CRD; crds.keep=false drops only the keep policy', async () => {
+      expect(crdsOf(docs(await template('crds', 'vpcep-system', '--set', 'crds.install=false')))).toEqual([]);
+      const unkept = crdsOf(docs(await template('crds', 'vpcep-system', '--set', 'crds.keep=false')));
+      expect(unkept).toHaveLength(sources.length);
+      for (const crd of unkept) {
+        expect(crd.metadata.annotations?.['helm.sh/resource-policy']).toBeUndefined();
+        expect(crd.spec).toEqual(sources.find((s) => s.metadata.name === crd.metadata.name)?.spec);
+      }
     });
   });
 

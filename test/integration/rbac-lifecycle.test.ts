@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, inject, onTestFinished } from 'vitest';
 import { FINALIZER, GROUP, PLURAL, VERSION } from '../../src/api/constants.js';
 import type { VpcEndpointService } from '../../src/api/types.js';
@@ -23,6 +21,7 @@ import {
   waitForCR,
   type OperatorProcess,
 } from './support/operator.js';
+import { ok, run, tokenKubeconfig, type Run } from './support/tools.js';
 
 // Issue 8, "RBAC is proven, not assumed": the operator runs outside the cluster with a token of the
 // chart's ServiceAccount (nothing but what the chart grants), reads its cloud credentials from a
@@ -35,27 +34,6 @@ const root = path.resolve(import.meta.dirname, '../..');
 const chart = path.join(root, 'deploy/helm/vpcep-operator');
 const LEASE = 'vpcep-operator-leader';
 const SECRET = 'vpcep-credentials';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command; never throws (the exit code is part of the answer). */
-function run(cmd: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function ok(r: Run, what: string): string {
-  if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
 
 /**
  * Lines of the operator's output that report an authorization failure. A write into a namespace that is
@@ -137,29 +115,6 @@ describe('the chart RBAC suffices: full lifecycle as the chart ServiceAccount (t
       500,
     );
 
-  /** A kubeconfig for the admin kubeconfig's cluster (server + CA) whose only credential is `token`. */
-  function tokenKubeconfig(token: string, file: string): string {
-    const cluster = k.kc.getCurrentCluster();
-    if (!cluster) throw new Error('the admin kubeconfig has no current cluster');
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: 'it',
-          server: cluster.server,
-          skipTLSVerify: false,
-          ...(cluster.caData ? { caData: cluster.caData } : {}),
-          ...(cluster.caFile ? { caFile: cluster.caFile } : {}),
-        },
-      ],
-      users: [{ name: 'sa', token }],
-      contexts: [{ name: 'sa', cluster: 'it', user: 'sa' }],
-      currentContext: 'sa',
-    });
-    writeFileSync(file, kc.exportConfig(), { mode: 0o600 });
-    return file;
-  }
-
   /** Removes the finalizer from CRs of other files that had none before an operator here ran. */
   async function giveBackFinalizers(): Promise<void> {
     for (const c of await allCRs()) {
@@ -198,7 +153,8 @@ describe('the chart RBAC suffices: full lifecycle as the chart ServiceAccount (t
       for (const name of [watched, releaseNs]) await k.core.deleteNamespace({ name }).catch(() => undefined);
     });
 
-    // 1. The chart, as a user installs it (the CRD is already there; no nodes, so no --wait).
+    // 1. The chart, as a user installs it (the CRD is already there, owned by no release, so this one
+    // leaves it alone; no nodes, so no --wait).
     const out = ok(
       await helm(
         'install',
@@ -206,7 +162,8 @@ describe('the chart RBAC suffices: full lifecycle as the chart ServiceAccount (t
         chart,
         '--namespace',
         releaseNs,
-        '--skip-crds',
+        '--set',
+        'crds.install=false',
         ...mode.helmSet(watched),
       ),
       'helm install',
@@ -217,7 +174,7 @@ describe('the chart RBAC suffices: full lifecycle as the chart ServiceAccount (t
     // 2. A token of the chart's ServiceAccount, and a kubeconfig holding nothing else.
     const token = (await k.kubectl('create', 'token', saName, '-n', releaseNs, '--duration=1h')).trim();
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-    const saKubeconfig = tokenKubeconfig(token, path.join(tmp, `${release}.kubeconfig`));
+    const saKubeconfig = tokenKubeconfig(k.kc, token, path.join(tmp, `${release}.kubeconfig`));
     const whoami = JSON.parse(
       ok(await kubectlAs(saKubeconfig, 'auth', 'whoami', '-o', 'json'), 'kubectl auth whoami'),
     ) as { status: { userInfo: { username: string } } };

@@ -32,18 +32,22 @@ export interface OperatorProcess {
   kill(): Promise<void>;
 }
 
-/** Starts the operator watching `namespaces` against `simUrl`, with extra flags appended. */
+/**
+ * Starts the operator watching `namespaces` against `simUrl`, with extra flags appended. `binary`
+ * runs another build (the upgrade test runs the previous release's); default: this tree's `dist/`.
+ */
 export function startOperator(opts: {
   kubeconfig: string;
   simUrl: string;
   namespaces: string[];
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  binary?: string;
 }): OperatorProcess {
   const proc = spawn(
     process.execPath,
     [
-      path.join(root, 'dist/src/cmd/operator.js'),
+      opts.binary ?? path.join(root, 'dist/src/cmd/operator.js'),
       `--kubeconfig=${opts.kubeconfig}`,
       `--namespaces=${opts.namespaces.join(',')}`,
       '--metrics-bind-address=127.0.0.1:0',

@@ -17,6 +17,22 @@ describe('Helm chart metadata and values', () => {
     expect(chart.appVersion).toBe(pkg.version);
   });
 
+  it('one release number: chart version, appVersion and package.json move together; CHANGELOG.md has it', () => {
+    expect(chart.version).toBe(pkg.version);
+    expect(chart.appVersion).toBe(pkg.version);
+    const changelog = read('CHANGELOG.md');
+    expect(changelog).toMatch(new RegExp(`^## ${pkg.version.replace(/\./g, '\\.')}\\b`, 'm'));
+    // The newest release comes first.
+    expect(/^## (\d+\.\d+\.\d+)/m.exec(changelog)?.[1]).toBe(pkg.version);
+  });
+
+  it('the CRDs follow the chart by default and survive an uninstall (crds.install, crds.keep)', () => {
+    const values = parse(readFileSync(path.join(chartDir, 'values.yaml'), 'utf8')) as {
+      crds: { install: boolean; keep: boolean };
+    };
+    expect(values.crds).toEqual({ install: true, keep: true });
+  });
+
   it('values.yaml satisfies values.schema.json, and the schema rejects unknown keys and bad values', () => {
     const schema = JSON.parse(readFileSync(path.join(chartDir, 'values.schema.json'), 'utf8')) as object;
     const values = parse(readFileSync(path.join(chartDir, 'values.yaml'), 'utf8')) as Record<string, unknown>;

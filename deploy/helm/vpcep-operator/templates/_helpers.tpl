@@ -61,6 +61,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
+{{/* Names of the CRDs in templates/crds/ (one per file of the repository's crds/), as a JSON list. */}}
+{{- define "vpcep-operator.crdNames" -}}
+{{- toJson (list "vpcendpointservices.vpcep.huaweicloud.io") }}
+{{- end }}
+
 {{/* RBAC rules on the custom resource: exactly what the reconciler calls. */}}
 {{- define "vpcep-operator.crRules" -}}
 - apiGroups: ["vpcep.huaweicloud.io"]
