@@ -6,10 +6,12 @@
  * (tests, fixtures) may lack them, and the mapping applies the same defaults ({@link SPEC_DEFAULTS}).
  */
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import type { ServerType, TcpProxy } from '../cloud/wire.js';
 import type { API_VERSION, KIND } from './constants.js';
 
-export type { ServerType, TcpProxy };
+/** Backend type of an endpoint service (the CRD's enum; `VIP` is deprecated by the cloud). */
+export type ServerType = 'VM' | 'VIP' | 'LB';
+/** Client-information mode of an endpoint service (the CRD's enum). */
+export type TcpProxy = 'close' | 'toa_open' | 'proxy_open' | 'open' | 'proxy_vni';
 
 /** What happens to the cloud endpoint service when the custom resource is deleted. */
 export type DeletionPolicy = 'Delete' | 'Retain';
@@ -39,6 +41,43 @@ export interface SecretReference {
 }
 
 /** Desired state of an endpoint service (camelCase of the VPCEP create fields, plus operator fields). */
+/** One whitelist entry: exactly one of an account id (or `*`) and an organization path (or `*`). */
+export interface PermissionSpec {
+  domainId?: string;
+  orgPath?: string;
+  description?: string;
+}
+
+/** Which pending connections are accepted or rejected by rule. `reject` wins over every accept rule. */
+export interface ConnectionApprovalSpec {
+  /** Pending connections from these accounts (`*`: any) are accepted. */
+  acceptDomains?: string[];
+  /** These endpoints are accepted. */
+  accept?: string[];
+  /** These endpoints are rejected, even when an accept rule matches. */
+  reject?: string[];
+  /** Reject accepted connections that no rule accepts any more. */
+  reconcileConnections?: boolean;
+}
+
+/** A consumer connection as the cloud reports it. */
+export interface ConnectionStatusEntry {
+  endpointId: string;
+  domainId?: string;
+  markerId?: number;
+  /** The cloud's word, verbatim (`pendingAcceptance`, `accepted`, `rejected`, ...). */
+  status: string;
+  createdAt?: string;
+  description?: string;
+}
+
+/** Connections by state. */
+export interface ConnectionCounts {
+  accepted: number;
+  pending: number;
+  rejected: number;
+}
+
 export interface VpcEndpointServiceSpec {
   /** Backend port ID (lower-case UUID). Mutable. */
   portId: string;
@@ -70,6 +109,15 @@ export interface VpcEndpointServiceSpec {
   region?: string;
   /** Project ID override. */
   projectId?: string;
+  /**
+   * Who may connect besides the owner's own account (implicitly allowed, never added). Absent: the
+   * whitelist is not managed (left as it is in the cloud). Empty: no one else.
+   */
+  permissions?: PermissionSpec[];
+  /** Connection approval as policy (effective while `approvalEnabled` is true). */
+  connectionApproval?: ConnectionApprovalSpec;
+  /** Deleting the resource rejects every connection, then deletes the service (instead of DeleteBlocked). */
+  rejectConnectionsOnDelete?: boolean;
 }
 
 /** Status of a condition, as in metav1.Condition. */
@@ -108,6 +156,9 @@ export interface VpcEndpointServiceStatus {
   updatedAt?: string;
   /** The `metadata.generation` this status describes. */
   observedGeneration?: number;
+  /** The service's connections, sorted by endpoint id (written only when they change). */
+  connections?: ConnectionStatusEntry[];
+  connectionCounts?: ConnectionCounts;
   /** `Ready`, `Synced`, and whatever later features add. */
   conditions?: Condition[];
 }

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { CredentialValues } from '../cloud/credentials.js';
 import { ENV } from '../cloud/credentials.js';
-import { parseDuration } from '../controller/timing.js';
+import { parseDuration } from '../managed/timing.js';
 
 /** The validated configuration of one operator process; every field has its default filled in. */
 export interface OperatorConfig {
@@ -31,6 +31,8 @@ export interface OperatorConfig {
   cloudBurst: number;
   resyncMs: number;
   gracefulShutdownMs: number;
+  /** A reconcile's signal aborts after this long (its cloud and Kubernetes calls stop). */
+  reconcileTimeoutMs: number;
   logLevel: string;
   /** Operator-wide default credentials (may be partial: resources can bring their own Secret). */
   defaults: CredentialValues;
@@ -66,6 +68,7 @@ Flags:
   --cloud-burst N                    VPCEP call burst per access key (default: 20)
   --resync-period DURATION           steady-state drift check period, e.g. 10m (default: 10m)
   --graceful-shutdown-timeout DUR    time for in-flight reconciles on SIGTERM (default: 30s)
+  --reconcile-timeout DUR            one reconcile's deadline: its calls in flight are cancelled (default: 2m)
   --log-level LEVEL                  trace, debug, info, warn, error (default: info)
   --version                          print the version and exit
   --help                             print this help and exit
@@ -147,6 +150,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
         'cloud-burst': { type: 'string' },
         'resync-period': { type: 'string' },
         'graceful-shutdown-timeout': { type: 'string' },
+        'reconcile-timeout': { type: 'string' },
         'log-level': { type: 'string' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -189,6 +193,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
       cloudBurst: positiveInt('cloud-burst', s('cloud-burst'), 20),
       resyncMs: duration('resync-period', s('resync-period'), 10 * 60_000),
       gracefulShutdownMs: duration('graceful-shutdown-timeout', s('graceful-shutdown-timeout'), 30_000),
+      reconcileTimeoutMs: duration('reconcile-timeout', s('reconcile-timeout'), 120_000),
       logLevel,
       defaults,
       ...(kubeconfig ? { kubeconfig } : {}),

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `vpcep-operator`: watches VpcEndpointService resources and keeps Huawei Cloud VPCEP endpoint services
- * in line with them. Wiring only: configuration, clients, informers, the controller, leader election,
- * probes and metrics; the behaviour lives in src/controller and src/runtime.
+ * in line with them. Wiring only: configuration, clients, the controller (through the builder), the CRD
+ * schema guard, leader election, probes and metrics; the behaviour lives in src/managed (the lifecycle),
+ * src/controller (the VPCEP adapter) and src/runtime.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -12,25 +13,28 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   EventsV1Api,
-  type KubernetesListObject,
 } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import { GROUP, PLURAL, VERSION } from '../api/constants.js';
+import { GROUP } from '../api/constants.js';
 import type { VpcEndpointService } from '../api/types.js';
 import { cloudCallMetrics } from '../controller/cloud-metrics.js';
 import { CredentialResolver } from '../controller/credentials.js';
-import { KubeResourceOps } from '../controller/kube-resource-ops.js';
+import { KubeResourceOps } from '../managed/kube-resource-ops.js';
 import { VpcEndpointServiceReconciler } from '../controller/reconciler.js';
-import { TriggerFilter } from '../controller/trigger-filter.js';
+import { endpointServiceKind } from '../controller/endpoint-service/kind.js';
+import { TriggerFilter } from '../managed/trigger-filter.js';
 import { systemClock } from '../runtime/clock.js';
-import { Controller } from '../runtime/controller.js';
+import { ControllerBuilder, customResourceSource } from '../runtime/builder.js';
 import { EventRecorder } from '../runtime/events.js';
-import { SupervisedInformer } from '../runtime/informer-supervisor.js';
 import { currentNamespace, loadKubeConfig } from '../runtime/kubeconfig.js';
 import { createLogger } from '../runtime/logging.js';
 import { Manager } from '../runtime/manager.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
 import { parseCommand, type OperatorConfig } from './config.js';
+// [crd-guard] issue 16
+import { ANNOTATION_SCHEMA_REVISION, KIND } from '../api/constants.js';
+import { CrdGuard, kubeCrdSource } from '../runtime/crd-guard.js';
+import { guardedKinds, ownPod } from './crd-schema.js';
 import { packageVersion } from './version.js';
 
 const CONTROLLER = 'vpcendpointservice';
@@ -76,20 +80,30 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
     onCall: cloudCallMetrics(registry),
   });
   const reconciler = new VpcEndpointServiceReconciler({
-    ops: new KubeResourceOps({ custom, apiextensions: kc.makeApiClient(ApiextensionsV1Api), recorder, log }),
+    ops: new KubeResourceOps<VpcEndpointService>({
+      kind: endpointServiceKind,
+      custom,
+      apiextensions: kc.makeApiClient(ApiextensionsV1Api),
+      recorder,
+      log,
+    }),
     credentials,
     clock,
     resyncMs: config.resyncMs,
     allowObserveOwned: config.allowObserveOwned,
   });
-  const controller = new Controller({
-    name: CONTROLLER,
-    reconciler: reconciler.reconcile,
-    workers: config.maxConcurrentReconciles,
-    clock,
+  // [crd-guard] issue 16: reconcile a kind only while its CRD's schema revision is at least ours.
+  const pod = ownPod(process.env);
+  const guard = new CrdGuard({
+    kinds: guardedKinds(version),
+    annotation: ANNOTATION_SCHEMA_REVISION,
+    source: kubeCrdSource({ kc, clock, log, metrics }),
     log,
-    metrics,
+    onWarning: (_kind, reason, note) => {
+      if (pod) void recorder.record(pod, { type: 'Warning', reason, action: 'CheckCRD', note });
+    },
   });
+  const gate = guard.gate(KIND, (key) => controller.enqueue(key));
 
   const manager = new Manager({
     clock,
@@ -110,37 +124,21 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
       : {}),
   });
 
+  // [crd-guard] the guard first: the kind's informers start once its verdict allows them.
+  manager.addCache(guard);
+  manager.addReadinessGate('CRD schema', () => guard.notReadyReason());
   const filter = new TriggerFilter();
-  const scopes: Array<string | undefined> = config.namespaces.length ? config.namespaces : [undefined];
-  for (const ns of scopes) {
-    const path = ns
-      ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`
-      : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
-    const list = (): Promise<KubernetesListObject<VpcEndpointService>> =>
-      (ns
-        ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns })
-        : custom.listCustomObjectForAllNamespaces({
-            group: GROUP,
-            version: VERSION,
-            plural: PLURAL,
-          })) as Promise<KubernetesListObject<VpcEndpointService>>;
-    manager.addCache(
-      new SupervisedInformer<VpcEndpointService>({
-        kc,
-        path,
-        list,
-        name: ns ? `${PLURAL}/${ns}` : PLURAL,
-        clock,
-        log,
-        metrics,
-        resyncMs: config.resyncMs,
-        onKey: (key, obj, event) => {
-          if (filter.shouldEnqueue(key, obj, event)) controller.enqueue(key);
-        },
-      }),
+  const controller = new ControllerBuilder(CONTROLLER, { kc, clock, log, metrics })
+    .forKind(customResourceSource<VpcEndpointService>(endpointServiceKind, custom), (key, obj, event) =>
+      filter.shouldEnqueue(key, obj, event),
+    )
+    .namespaces(config.namespaces)
+    .workers(config.maxConcurrentReconciles)
+    .build(
+      gate.reconciler(reconciler.reconcile), // [crd-guard]
+      { addCache: (c) => manager.addCache(gate.cache(c)), addController: (c) => manager.addController(c) },
+      { reconcileTimeoutMs: config.reconcileTimeoutMs },
     );
-  }
-  manager.addController(controller);
   await manager.start();
   const ports = manager.ports();
   log.info({ metricsPort: ports?.metricsPort, healthPort: ports?.healthPort, identity }, 'operator started');

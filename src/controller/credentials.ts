@@ -14,6 +14,7 @@ import type { VpcEndpointService } from '../api/types.js';
 import { VpcepClient, type CallEvent } from '../cloud/client.js';
 import { credentialsFromValues, type CredentialValues } from '../cloud/credentials.js';
 import type { Clock } from '../runtime/clock.js';
+import { CredentialsError, type Resolved } from '../managed/credentials.js';
 import { TokenBucket } from '../runtime/token-bucket.js';
 
 /** Secret keys read for `spec.credentialsSecretRef`. */
@@ -25,31 +26,10 @@ export const SECRET_KEYS = {
   region: 'region',
 } as const;
 
-/** Credentials are missing or unusable; `source` names where they were looked for (never their value). */
-export class CredentialsError extends Error {
-  constructor(
-    message: string,
-    readonly source: string,
-    /** True when the lookup failed transiently (apiserver error): retry with backoff, not a condition. */
-    readonly transient = false,
-    /**
-     * True when the resource names no Secret and its namespace may not use the operator's defaults
-     * (`--default-credentials-namespaces`): no cloud call was made with them for it on this resolve.
-     */
-    readonly defaultsRefused = false,
-  ) {
-    super(message);
-    this.name = 'CredentialsError';
-  }
-}
+export { CredentialsError };
 
-/** A client and a description of where its credentials came from (for conditions and logs). */
-export interface ResolvedClient {
-  client: VpcepClient;
-  source: string;
-  /** The project the client acts in (absent only in tests that build a client themselves). */
-  projectId?: string;
-}
+/** A VPCEP client and where its credentials came from. */
+export type ResolvedClient = Resolved<VpcepClient>;
 
 /** How a {@link CredentialResolver} reads Secrets, which defaults it has and who may use them. */
 export interface CredentialResolverOptions {

@@ -74,18 +74,15 @@ export class ObjectGoneError extends Error {
   }
 }
 
-/** True for {@link TerminalError} and for any error object that says `terminal: true` or `kind: 'terminal'`. */
+/** True for {@link TerminalError} (the runtime decides from its own error classes, never by shape). */
 export function isTerminal(err: unknown): boolean {
-  if (err instanceof TerminalError) return true;
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { terminal?: unknown; kind?: unknown };
-  return e.terminal === true || e.kind === 'terminal';
+  return err instanceof TerminalError;
 }
 
-/** The minimum retry delay an error asks for (`retryAfterMs`), if any. */
+/** The minimum retry delay a {@link RetryableError} asks for, if any. */
 export function retryAfterOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const v = (err as { retryAfterMs?: unknown }).retryAfterMs;
+  if (!(err instanceof RetryableError)) return undefined;
+  const v = err.retryAfterMs;
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
 }
 

@@ -11,7 +11,7 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toCreateRequest } from '../../src/api/mapping.js';
+import { toCreateRequest } from '../../src/controller/endpoint-service/mapping.js';
 import { VpcepClient } from '../../src/cloud/client.js';
 import { sha256Hex, signRequest } from '../../src/cloud/signer.js';
 import { API_VERSION_PREFIX } from '../../src/cloud/wire.js';

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VpcepClient } from '../../src/cloud/client.js';
-import { pollDelay } from '../../src/controller/timing.js';
+import { pollDelay } from '../../src/managed/timing.js';
 import { VpcEndpointServiceReconciler } from '../../src/controller/reconciler.js';
 import { ManualClock } from '../../src/runtime/clock.js';
 import { silentLogger } from '../../src/runtime/logging.js';

@@ -16,7 +16,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { OWNERSHIP_TAG_KEY, ConditionType } from '../../src/api/constants.js';
 import { getCondition } from '../../src/api/conditions.js';
-import { toCreateRequest } from '../../src/api/mapping.js';
+import { toCreateRequest } from '../../src/controller/endpoint-service/mapping.js';
 import { VpcepClient } from '../../src/cloud/client.js';
 import { VpcEndpointServiceReconciler } from '../../src/controller/reconciler.js';
 import type { Clock, TimerHandle } from '../../src/runtime/clock.js';

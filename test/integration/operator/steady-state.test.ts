@@ -19,7 +19,7 @@ describe('steady state of Ready resources', () => {
     args: [`--resync-period=${PERIOD_S}s`],
   });
 
-  it(`makes zero status writes and one GET per resource per resync period (${PERIODS} periods)`, async () => {
+  it(`makes zero status writes, and one GET and one connection list per resource per resync period (${PERIODS} periods)`, async () => {
     for (const n of NAMES) await createCR(f.k.custom, f.ns, n, specFor({ portId: uuid(), vpcId: uuid() }));
     for (const n of NAMES) await waitForCR(f.k.custom, f.ns, n, isReady, `${n} Ready`);
     // Let the first resync after Ready pass, then measure whole periods.
@@ -34,14 +34,17 @@ describe('steady state of Ready resources', () => {
     );
     const c1 = f.sim.controls.counters();
     const gets = (c1.get ?? 0) - (c0.get ?? 0);
+    // Each sync also reads the service's connections (status.connections shows who waits for approval).
+    const lists = (c1.listConnections ?? 0) - (c0.listConnections ?? 0);
     const others = Object.keys(c1)
-      .filter((name) => name !== 'get')
+      .filter((name) => name !== 'get' && name !== 'listConnections')
       .reduce((sum, name) => sum + (c1[name] ?? 0) - (c0[name] ?? 0), 0);
     console.log(
-      `steady state over ${PERIODS} periods x ${NAMES.length} resources: ${gets} GETs, ${others} other calls`,
+      `steady state over ${PERIODS} periods x ${NAMES.length} resources: ${gets} GETs, ${lists} connection lists, ${others} other calls`,
     );
     expect(rv1).toEqual(rv0);
     expect(others).toBe(0);
+    expect(lists).toBe(gets);
     // One GET per resource per period; ±10 % jitter allows one more or one fewer per resource.
     expect(gets).toBeGreaterThanOrEqual(NAMES.length * (PERIODS - 1));
     expect(gets).toBeLessThanOrEqual(NAMES.length * (PERIODS + 1));

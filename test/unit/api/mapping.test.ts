@@ -8,7 +8,7 @@ import {
   toCreateRequest,
   toStatusFields,
   toUpdateRequest,
-} from '../../../src/api/mapping.js';
+} from '../../../src/controller/endpoint-service/mapping.js';
 import type { VpcEndpointServiceSpec } from '../../../src/api/types.js';
 import { loadExample } from '../../fixtures/crd.js';
 

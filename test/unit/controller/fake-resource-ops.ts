@@ -13,7 +13,7 @@ import type {
   VpcEndpointServiceSpec,
   VpcEndpointServiceStatus,
 } from '../../../src/api/types.js';
-import type { ResourceEvent, ResourceOps } from '../../../src/controller/resource-ops.js';
+import type { ResourceEvent, ResourceOps } from '../../../src/managed/resource-ops.js';
 import { ObjectGoneError } from '../../../src/runtime/reconcile.js';
 
 /** Names of the {@link ResourceOps} methods, as recorded in {@link FakeResourceOps.calls}. */
@@ -52,6 +52,8 @@ export class FakeResourceOps implements ResourceOps {
   readonly events: RecordedEvent[] = [];
   /** What {@link crdBeingDeleted} answers. */
   crdDeleting = false;
+  /** Metadata writes sent (finalizer and annotation patches), for write budgets. */
+  metadataWrites = 0;
   /** Called after each recorded call. */
   onCall: ((call: OpCall) => void) | undefined;
   /** Called as each write starts, before it looks at the store (a test may change the store there). */
@@ -127,19 +129,24 @@ export class FakeResourceOps implements ResourceOps {
     return cr ? structuredClone(cr) : undefined;
   }
 
-  async addFinalizer(cr: VpcEndpointService): Promise<void> {
+  async addFinalizer(cr: VpcEndpointService, annotations: Record<string, string | null> = {}): Promise<void> {
     this.beforeWrite?.('addFinalizer', crKey(cr));
     const stored = this.bound(cr);
     const finalizers = stored.metadata.finalizers ?? [];
-    if (!finalizers.includes(FINALIZER)) {
-      if (stored.metadata.deletionTimestamp)
-        throw new Error('the apiserver refuses new finalizers on an object being deleted');
-      stored.metadata.finalizers = [...finalizers, FINALIZER];
+    const adding = !finalizers.includes(FINALIZER);
+    if (adding && stored.metadata.deletionTimestamp)
+      throw new Error('the apiserver refuses new finalizers on an object being deleted');
+    if (adding || Object.keys(annotations).length > 0) {
+      // One metadata write: the finalizer and the annotations together.
+      if (adding) stored.metadata.finalizers = [...finalizers, FINALIZER];
+      stored.metadata.annotations = merge(stored.metadata.annotations, annotations);
       stored.metadata.resourceVersion = this.nextRv();
+      this.metadataWrites++;
     }
     cr.metadata.finalizers = [...(stored.metadata.finalizers ?? [])];
+    cr.metadata.annotations = merge(cr.metadata.annotations, annotations);
     cr.metadata.resourceVersion = stored.metadata.resourceVersion;
-    this.record({ op: 'addFinalizer', key: crKey(cr) });
+    this.record({ op: 'addFinalizer', key: crKey(cr), annotations: { ...annotations } });
   }
 
   async removeFinalizer(cr: VpcEndpointService): Promise<void> {
@@ -178,6 +185,7 @@ export class FakeResourceOps implements ResourceOps {
     const stored = this.bound(cr);
     stored.metadata.annotations = merge(stored.metadata.annotations, annotations);
     stored.metadata.resourceVersion = this.nextRv();
+    this.metadataWrites++;
     cr.metadata.annotations = merge(cr.metadata.annotations, annotations);
     this.record({ op: 'setAnnotations', key, annotations: { ...annotations } });
   }

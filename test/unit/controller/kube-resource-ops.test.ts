@@ -1,12 +1,15 @@
 import { ApiException, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import type { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { KubeResourceOps } from '../../../src/controller/kube-resource-ops.js';
+import type { VpcEndpointService } from '../../../src/api/types.js';
+import { endpointServiceKind } from '../../../src/controller/endpoint-service/kind.js';
+import { KubeResourceOps } from '../../../src/managed/kube-resource-ops.js';
 import type { EventRecorder } from '../../../src/runtime/events.js';
 import { silentLogger } from '../../../src/runtime/logging.js';
 
-function opsReading(read: () => Promise<V1CustomResourceDefinition>): KubeResourceOps {
-  return new KubeResourceOps({
+function opsReading(read: () => Promise<V1CustomResourceDefinition>): KubeResourceOps<VpcEndpointService> {
+  return new KubeResourceOps<VpcEndpointService>({
+    kind: endpointServiceKind,
     custom: {} as CustomObjectsApi,
     apiextensions: { readCustomResourceDefinition: read } as Pick<
       ApiextensionsV1Api,

@@ -113,22 +113,24 @@ describe('creating on virtual time', () => {
     }
     expect(r.ops.statusWrites()).toBe(writes);
 
-    // Once the period is over: one GET, still no write; and the next pass is gated again.
+    // Once the period is over: one GET and one connection list, still no write; the next pass is gated.
     const gets = r.count('get');
     await r.clock.advance(RESYNC_MS);
     await r.pass('web');
-    expect(r.cloudCalls()).toBe(calls + 1);
+    expect(r.cloudCalls()).toBe(calls + 2);
     expect(r.count('get')).toBe(gets + 1);
+    expect(r.count('listConnections')).toBeGreaterThan(0);
     calls = r.cloudCalls();
     await r.pass('web');
     expect(r.cloudCalls()).toBe(calls);
     expect(r.ops.statusWrites()).toBe(writes);
 
-    // After a restart (memory lost) two passes: one GET for the first, nothing for the second, no write.
+    // After a restart (memory lost) two passes: one sync (GET + connections) for the first, nothing for
+    // the second, no write.
     r.restart();
     await r.pass('web');
     await r.pass('web');
-    expect(r.cloudCalls()).toBe(calls + 1);
+    expect(r.cloudCalls()).toBe(calls + 2);
     expect(r.ops.statusWrites()).toBe(writes);
   });
 

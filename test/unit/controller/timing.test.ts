@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jitter, parseDuration, pollDelay } from '../../../src/controller/timing.js';
+import { jitter, parseDuration, pollDelay } from '../../../src/managed/timing.js';
 
 /** Poll times (ms after the create) the adaptive cadence produces up to `until`. */
 function pollTimes(until: number): number[] {

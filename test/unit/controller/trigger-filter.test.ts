@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TriggerFilter } from '../../../src/controller/trigger-filter.js';
+import { TriggerFilter } from '../../../src/managed/trigger-filter.js';
 
 const obj = (generation: number, annotations: Record<string, string> = {}, status: object = {}) => ({
   apiVersion: 'vpcep.huaweicloud.io/v1alpha1',

@@ -1,33 +1,37 @@
 /**
- * What a cloud error means for the resource: the condition reason a user reads, whether waiting can fix
- * it (retryable) or the spec, quota or credentials must change (terminal), and the message, which always
- * carries the cloud's code and request id so a support ticket can quote them.
+ * The lifecycle's vocabulary, in tables: condition reasons, event reasons, which reasons are terminal
+ * and when they are looked at again, and what a cloud error means for a resource (the reason a user
+ * reads; whether waiting can fix it or the spec, quota or credentials must change; the message, which
+ * always carries the cloud's code and request id so a support ticket can quote them). Decided from
+ * the error's kind and code, never from message text. Kind-specific codes come from the adapter.
  */
 import { CloudError, isCode } from '../cloud/errors.js';
 import { AUTH_RECHECK_MS, CREDENTIALS_RECHECK_MS, OWNED_RECHECK_MS, QUOTA_RECHECK_MS } from './timing.js';
 
-/** Condition reasons the operator uses; CamelCase as metav1.Condition requires. */
+/** Condition reasons; CamelCase as metav1.Condition requires. */
 export const Reason = {
   Available: 'Available',
   Creating: 'Creating',
   Updating: 'Updating',
   Deleting: 'Deleting',
-  /** The credentials now act in another project than the one the service was created in. */
+  /** The credentials now act in another project than the one the cloud resource was created in. */
   ProjectChanged: 'ProjectChanged',
-  /** A failed service is being deleted so that a new one can be created with the changed spec. */
+  /** A failed cloud resource is being deleted so that a new one can be created with the changed spec. */
   Replacing: 'Replacing',
   CreateFailed: 'CreateFailed',
   PortConflict: 'PortConflict',
   QuotaExceeded: 'QuotaExceeded',
+  /** The cloud refused a whitelist entry because its cap is reached (`EndPoint.3049`). */
+  WhitelistLimit: 'WhitelistLimit',
   InvalidSpec: 'InvalidSpec',
   AuthFailed: 'AuthFailed',
   CredentialsMissing: 'CredentialsMissing',
   DeleteBlocked: 'DeleteBlocked',
-  /** The cloud service carries another resource's ownership tag: never written, never deleted. */
+  /** The cloud resource carries another resource's ownership tag: never written, never deleted. */
   OwnedByAnother: 'OwnedByAnother',
   /** The cloud asked to wait (429 / throttling code with Retry-After): requeued for that long. */
   Throttled: 'Throttled',
-  /** The endpoint answered a redirect: the region or VPCEP_ENDPOINT is wrong. */
+  /** The endpoint answered a redirect: the region or the endpoint override is wrong. */
   EndpointInvalid: 'EndpointInvalid',
   NotFound: 'NotFound',
   Paused: 'Paused',
@@ -38,11 +42,36 @@ export const Reason = {
 } as const;
 export type ReasonName = (typeof Reason)[keyof typeof Reason];
 
+/** Event reasons, in one table like the condition reasons. */
+export const EventReason = {
+  Created: 'Created',
+  Recreated: 'Recreated',
+  Adopted: 'Adopted',
+  Updated: 'Updated',
+  DriftCorrected: 'DriftCorrected',
+  Deleted: 'Deleted',
+  Released: 'Released',
+  Retained: 'Retained',
+  Abandoned: 'Abandoned',
+  DeleteBlocked: 'DeleteBlocked',
+  ServiceVanished: 'ServiceVanished',
+  DuplicateServices: 'DuplicateServices',
+  CreateFailed: 'CreateFailed',
+  UpdateFailed: 'UpdateFailed',
+  OwnedByAnother: 'OwnedByAnother',
+  ProjectChanged: 'ProjectChanged',
+  ConnectionAccepted: 'ConnectionAccepted',
+  ConnectionRejected: 'ConnectionRejected',
+  ConnectionPending: 'ConnectionPending',
+} as const;
+export type EventReasonName = (typeof EventReason)[keyof typeof EventReason];
+
 /** Reasons after which nothing happens until the spec (generation) changes or a slow recheck fires. */
 export const TERMINAL_REASONS: ReadonlySet<string> = new Set([
   Reason.CreateFailed,
   Reason.PortConflict,
   Reason.QuotaExceeded,
+  Reason.WhitelistLimit,
   Reason.InvalidSpec,
   Reason.AuthFailed,
   Reason.CredentialsMissing,
@@ -52,8 +81,9 @@ export const TERMINAL_REASONS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Terminal reasons that something outside the spec can fix (quota raised, Secret or clock corrected),
- * and how long to wait before looking again; the other terminal reasons wait for a spec change.
+ * Terminal reasons that something outside the spec can fix (quota raised, Secret, clock or owner
+ * corrected), and how long to wait before looking again; the other terminal reasons wait for a spec
+ * (or adoption-annotation) change.
  */
 export const RECHECK_MS: Partial<Record<ReasonName, number>> = {
   [Reason.QuotaExceeded]: QUOTA_RECHECK_MS,
@@ -74,21 +104,25 @@ export interface ErrorVerdict {
   message: string;
 }
 
-/** `EndPoint.3044: Port mapping conflict (request id abc)`: the form every condition message uses. */
+/** `create failed: EndPoint.3044: Port mapping conflict (request id abc)`: the form every message uses. */
 export function describeCloudError(err: CloudError): string {
   const code = err.code ? `${err.code}: ` : '';
   const rid = err.requestId ? ` (request id ${err.requestId})` : '';
   return `${err.operation} failed: ${code}${err.message}${rid}`;
 }
 
-const PORT_CODES = ['EndPoint.3044', 'EndPoint.3074', 'EndPoint.3056', 'EndPoint.3042', 'EndPoint.3008'];
-
 /**
- * Classifies a cloud error for the condition and the queue. `auth` errors name the credential source
- * (`source`), never the secret; terminal parameter errors become `InvalidSpec`; port-mapping and
- * backend conflicts `PortConflict`; `Endpoint.1018` `QuotaExceeded` (rechecked slowly).
+ * The generic verdict: `auth` errors are `AuthFailed` naming the credential source (`source`), never
+ * the secret; a redirect is `EndpointInvalid`; other terminal errors are `InvalidSpec`; anything else
+ * is a retried `ReconcileError`. `kindSpecific` (the adapter's) is asked first.
  */
-export function verdictFor(err: CloudError, source: string): ErrorVerdict {
+export function verdictFor(
+  err: CloudError,
+  source: string,
+  kindSpecific?: (err: CloudError, source: string) => ErrorVerdict | undefined,
+): ErrorVerdict {
+  const specific = kindSpecific?.(err, source);
+  if (specific) return specific;
   const message = describeCloudError(err);
   if (err.kind === 'auth')
     return {
@@ -102,11 +136,8 @@ export function verdictFor(err: CloudError, source: string): ErrorVerdict {
       reason: Reason.EndpointInvalid,
       terminal: true,
       recheckMs: AUTH_RECHECK_MS,
-      message: `${message}; check the region and the endpoint override (VPCEP_ENDPOINT) used with ${source}`,
+      message: `${message}; check the region and the endpoint override used with ${source}`,
     };
-  if (isCode(err, 'Endpoint.1018'))
-    return { reason: Reason.QuotaExceeded, terminal: true, recheckMs: QUOTA_RECHECK_MS, message };
-  if (PORT_CODES.some((c) => isCode(err, c))) return { reason: Reason.PortConflict, terminal: true, message };
   if (err.kind === 'terminal') return { reason: Reason.InvalidSpec, terminal: true, message };
   return { reason: Reason.ReconcileError, terminal: false, message };
 }

@@ -2,48 +2,41 @@
  * The status a reconcile pass is building: starts from what the resource has, collects cloud fields and
  * conditions, and yields the whole status to write. Conditions are stamped with the resource's
  * generation and keep `lastTransitionTime` unless their status flips, so an unchanged pass builds a
- * deep-equal status and no write is sent.
+ * deep-equal status and no write is sent. Generic over the kind's status type.
  */
 import { setCondition } from '../api/conditions.js';
-import type { CloudStatusFields } from '../api/mapping.js';
-import type { ConditionStatus, VpcEndpointService, VpcEndpointServiceStatus } from '../api/types.js';
+import type { ConditionStatus } from '../api/types.js';
 import type { Clock } from '../runtime/clock.js';
+import type { ManagedObject, ManagedStatus } from './kind.js';
 
-const CLOUD_FIELDS = [
-  'id',
-  'status',
-  'poolId',
-  'serviceName',
-  'createdAt',
-  'updatedAt',
-  'projectId',
-] as const;
-
-export class StatusDraft {
-  private next: VpcEndpointServiceStatus;
+export class StatusDraft<St extends ManagedStatus> {
+  private next: St;
   private readonly generation: number;
 
+  /** `cloudFields`: the status fields that describe the cloud resource (cleared when it is gone). */
   constructor(
-    cr: VpcEndpointService,
+    obj: ManagedObject<object, St>,
     private readonly clock: Clock,
+    private readonly cloudFields: ReadonlyArray<keyof St>,
   ) {
-    this.next = structuredClone(cr.status ?? {});
-    this.generation = cr.metadata.generation ?? 0;
+    this.next = structuredClone(obj.status ?? ({} as St));
+    this.generation = obj.metadata.generation ?? 0;
   }
 
   /** Merges cloud fields (absent ones keep their current value). */
-  setCloud(fields: Partial<CloudStatusFields>): void {
+  setCloud(fields: Partial<St>): void {
     this.next = { ...this.next, ...fields };
   }
 
-  /** Records the project the service lives in (what the project guard compares against). */
+  /** Records the project the cloud resource lives in (what the project guard compares against). */
   setProject(projectId: string | undefined): void {
     if (projectId) this.next.projectId = projectId;
   }
 
-  /** Removes every cloud field (the service is gone). */
+  /** Removes every cloud field, `id` and `projectId` included (the cloud resource is gone). */
   clearCloud(): void {
-    for (const f of CLOUD_FIELDS) delete this.next[f];
+    for (const f of [...this.cloudFields, 'id', 'status', 'projectId'] as Array<keyof St>)
+      delete this.next[f];
   }
 
   /** Sets a condition for the current generation. */
@@ -61,7 +54,7 @@ export class StatusDraft {
   }
 
   /** The status to write (a copy). */
-  build(): VpcEndpointServiceStatus {
+  build(): St {
     return structuredClone(this.next);
   }
 }

@@ -9,9 +9,14 @@ import type {
   PortMapping,
   Tag,
   UpdateServiceRequest,
-} from '../cloud/wire.js';
-import { OWNERSHIP_TAG_KEY, SPEC_DEFAULTS } from './constants.js';
-import type { PortMappingSpec, TagSpec, VpcEndpointServiceSpec, VpcEndpointServiceStatus } from './types.js';
+} from '../../cloud/wire.js';
+import { OWNERSHIP_TAG_KEY, SPEC_DEFAULTS } from '../../api/constants.js';
+import type {
+  PortMappingSpec,
+  TagSpec,
+  VpcEndpointServiceSpec,
+  VpcEndpointServiceStatus,
+} from '../../api/types.js';
 
 /** Spec fields the cloud can change in place (one PUT), in the order {@link diffMutable} reports them. */
 export const MUTABLE_FIELDS = [
