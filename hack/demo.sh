@@ -69,8 +69,8 @@ deadline=$(( $(date +%s) + TIMEOUT ))
 last=""
 while :; do
   now=$("$KUBECTL" get vpces -o wide 2>/dev/null || true)
-  # Print a new table only when something but AGE (column 7) changed, like `kubectl get -w`.
-  key=$(printf '%s\n' "$now" | awk '{ $7 = ""; print }')
+  # Print a new table only when something but AGE (column 9) changed, like `kubectl get -w`.
+  key=$(printf '%s\n' "$now" | awk '{ $9 = ""; print }')
   if [ "$key" != "$last" ]; then printf '%s\n\n' "$now"; last="$key"; fi
   ready=1
   for n in $names; do
@@ -83,16 +83,34 @@ while :; do
   sleep 1
 done
 
+# A consumer stands in until the consumer-side resource exists: the partner account of
+# examples/lb-service.yaml connects an endpoint (the simulator's test control), and the operator accepts
+# it by the acceptDomains rule on its next connection poll.
+PARTNER=5e1d2c3b4a5968778695a4b3c2d1e0f9
+LB_ID=$("$KUBECTL" get vpces lb-service -o jsonpath='{.status.id}')
+log "a consumer from the partner account $PARTNER connects to lb-service ($LB_ID)"
+curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"domainId\":\"$PARTNER\"}" \
+  "$SIM_URL/_sim/services/$LB_ID/connections" >/dev/null
+deadline=$(( $(date +%s) + 60 ))
+until [ "$("$KUBECTL" get vpces lb-service -o jsonpath='{.status.connectionCounts.accepted}' 2>/dev/null)" = 1 ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || die "the partner's connection was not accepted within 60 s; see $DEMO_DIR/operator.log"
+  sleep 1
+done
+log "accepted by the acceptDomains rule:"
+"$KUBECTL" get vpces -o wide
+"$KUBECTL" get vpces lb-service -o jsonpath='{range .status.connections[*]}{.endpointId}{"  "}{.domainId}{"  "}{.status}{"\n"}{end}'
+
 cat <<MSG
 
-All examples are Ready. Everything keeps running:
+All examples are Ready, and the partner's connection to lb-service was accepted by rule. Everything keeps running:
   export KUBECONFIG=$KUBECONFIG_PATH     # kubectl: any recent one, or $KUBECTL
   kubectl get vpces                     # or: kubectl get huaweicloud
   kubectl describe vpces vm-service     # conditions and events
   tail -f $DEMO_DIR/operator.log         # the operator's JSON logs
   curl -s $SIM_URL/_sim/counters        # cloud calls the simulator has seen
 
-Try more: edit examples/lb-service.yaml (ports, tags, description) and apply it again; delete one
-with kubectl delete -f examples/vm-service.yaml and watch the cloud service go.
+Try more: edit examples/lb-service.yaml (ports, tags, description) and apply it again; connect another
+consumer (curl -X POST -d '{"domainId":"5e1d2c3b4a5968778695a4b3c2d1e0f9"}' $SIM_URL/_sim/services/$LB_ID/connections);
+delete one with kubectl delete -f examples/vm-service.yaml and watch the cloud service go.
 Stop everything with: make demo-down
 MSG

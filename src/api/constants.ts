@@ -15,6 +15,20 @@ export const PLURAL = 'vpcendpointservices';
 /** `apiVersion` of the custom resource (`group/version`). */
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
+/**
+ * Annotation every CRD in `crds/` carries: the revision of its schema (a decimal integer, as a string).
+ * Bumped by any change to the CRD's `spec` (a unit test fails otherwise). The operator reconciles a kind
+ * only while the served CRD's revision is at least {@link CRD_SCHEMA_REVISIONS}'s: an older CRD would
+ * prune the fields it lacks from every stored object, silently.
+ */
+export const ANNOTATION_SCHEMA_REVISION = 'vpcep.huaweicloud.io/schema-revision';
+/**
+ * Schema revision of each kind's CRD that this build was written against, by kind (equal to the
+ * {@link ANNOTATION_SCHEMA_REVISION} of its file in `crds/`; a unit test checks this). A CRD without the
+ * annotation (releases up to 0.1.0) counts as revision 0.
+ */
+export const CRD_SCHEMA_REVISIONS: Readonly<Record<string, number>> = { [KIND]: 2 };
+
 /** Finalizer the operator adds before creating anything in the cloud and removes once it is gone. */
 export const FINALIZER = 'vpcep.huaweicloud.io/finalizer';
 
@@ -28,6 +42,12 @@ export const ANNOTATION_MANAGEMENT_POLICY = 'vpcep.huaweicloud.io/management-pol
 export const MANAGEMENT_POLICY_OBSERVE = 'observe';
 /** Annotation: per-object resync period (a duration such as `10m`), overriding `--resync-period`. */
 export const ANNOTATION_RESYNC_PERIOD = 'vpcep.huaweicloud.io/resync-period';
+
+/**
+ * Annotation: per-object connection-poll period (a duration, default 1 minute), in force while
+ * connection-approval rules are set and approval is on.
+ */
+export const ANNOTATION_CONNECTION_POLL_PERIOD = 'vpcep.huaweicloud.io/connection-poll-period';
 
 /**
  * Key of the cloud tag the operator puts on every endpoint service it creates; its value is the CR's

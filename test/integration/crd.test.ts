@@ -2,7 +2,7 @@ import { ApiException } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setCondition } from '../../src/api/conditions.js';
 import { GROUP, PLURAL, VERSION } from '../../src/api/constants.js';
-import { toStatusFields } from '../../src/api/mapping.js';
+import { toStatusFields } from '../../src/controller/endpoint-service/mapping.js';
 import { EXAMPLES, loadExample } from '../fixtures/crd.js';
 import { invalidSpecs, validObject, type InvalidSpecCase, type Manifest } from '../fixtures/invalid-specs.js';
 import { eventually, testKube, type TestKube } from './support/kube.js';
@@ -155,6 +155,16 @@ describe('the VpcEndpointService CRD on a real apiserver', () => {
           created_at: '2022-04-14T09:35:47Z',
         }),
         observedGeneration: 1,
+        connections: [
+          {
+            endpointId: '11111111-1111-4111-8111-111111111111',
+            domainId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+            markerId: 16777217,
+            status: 'accepted',
+            createdAt: '2022-04-14T09:40:00Z',
+          },
+        ],
+        connectionCounts: { accepted: 1, pending: 0, rejected: 0 },
         conditions,
       };
       const written = (await k.custom.replaceNamespacedCustomObjectStatus({
@@ -165,9 +175,9 @@ describe('the VpcEndpointService CRD on a real apiserver', () => {
       expect(written.status).toStrictEqual(status);
 
       const table = await k.kubectl('get', 'vpces', '-n', ns, 'vm-service');
-      expect(table).toMatch(/^NAME\s+ID\s+STATUS\s+POOL\s+READY\s+SYNCED\s+AGE\s*$/m);
+      expect(table).toMatch(/^NAME\s+ID\s+STATUS\s+POOL\s+READY\s+SYNCED\s+CONNECTED\s+PENDING\s+AGE\s*$/m);
       expect(table).toMatch(
-        /vm-service\s+4189d3c2-8882-4871-a3c2-d380272eed83\s+available\s+5289d3c2-\S+\s+True\s+True/,
+        /vm-service\s+4189d3c2-8882-4871-a3c2-d380272eed83\s+available\s+5289d3c2-\S+\s+True\s+True\s+1\s+0/,
       );
       const wide = await k.kubectl('get', 'vpcepsvc', '-n', ns, 'vm-service', '-o', 'wide');
       expect(wide).toMatch(/SERVICE NAME/);

@@ -25,6 +25,7 @@ describe('make demo', () => {
       maxBuffer: 16 << 20,
     });
     expect(stdout).toMatch(/All examples are Ready/);
+    expect(stdout).toMatch(/accepted by rule/);
     const kubectl =
       (await run('bash', ['hack/build-tools.sh'], { cwd: root })).stdout.trim().split('\n').pop() +
       '/kubectl';
@@ -39,11 +40,16 @@ describe('make demo', () => {
       JSON.parse(json) as {
         items: Array<{
           metadata: { name: string };
-          status?: { status?: string; conditions?: Array<{ type: string; status: string }> };
+          status?: {
+            status?: string;
+            conditions?: Array<{ type: string; status: string }>;
+            connectionCounts?: { accepted: number };
+          };
         }>;
       }
     ).items;
     expect(items.map((i) => i.metadata.name).sort()).toEqual(['lb-service', 'vm-service']);
+    expect(items.find((i) => i.metadata.name === 'lb-service')?.status?.connectionCounts?.accepted).toBe(1);
     for (const i of items) {
       expect(i.status?.status).toBe('available');
       expect(i.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');

@@ -83,7 +83,7 @@ describe('CRD metadata', () => {
     });
   });
 
-  it('prints ID, STATUS, POOL, READY, SYNCED and AGE, and SERVICE NAME in wide output', () => {
+  it('prints ID, STATUS, POOL, READY, SYNCED, CONNECTED, PENDING and AGE, and SERVICE NAME in wide output', () => {
     const cols = version.additionalPrinterColumns.map((c) => [c.name, c.jsonPath, c.priority ?? 0]);
     expect(cols).toEqual([
       ['ID', '.status.id', 0],
@@ -91,6 +91,8 @@ describe('CRD metadata', () => {
       ['POOL', '.status.poolId', 0],
       ['READY', '.status.conditions[?(@.type=="Ready")].status', 0],
       ['SYNCED', '.status.conditions[?(@.type=="Synced")].status', 0],
+      ['CONNECTED', '.status.connectionCounts.accepted', 0],
+      ['PENDING', '.status.connectionCounts.pending', 0],
       ['AGE', '.metadata.creationTimestamp', 0],
       ['SERVICE NAME', '.status.serviceName', 1],
     ]);
@@ -175,6 +177,8 @@ describe('CRD schema', () => {
     expect(Object.keys(status.properties!).sort()).toEqual(
       [
         'conditions',
+        'connectionCounts',
+        'connections',
         'createdAt',
         'id',
         'observedGeneration',

@@ -14,6 +14,7 @@ local terminal = {
   CredentialsMissing = true,
   -- The named cloud service belongs to another resource; nothing is ever written to it.
   OwnedByAnother = true,
+  WhitelistLimit = true,
   -- Older versions' name for OwnedByAnother (objects they wrote may still carry it).
   AdoptionConflict = true,
   ProjectChanged = true,
