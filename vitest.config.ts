@@ -50,6 +50,20 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // `make bench-scale`: N resources (VPCEP_SCALE_N, default 300) to Ready and back on the
+        // integration bed; prints figures against computed lower bounds, fails only on wrong behaviour.
+        test: {
+          name: 'scale',
+          include: ['test/scale/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          disableConsoleIntercept: true,
+        },
+      },
     ],
   },
 });

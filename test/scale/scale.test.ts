@@ -1,0 +1,550 @@
+/**
+ * `make bench-scale`: N resources on the real control plane (kube-apiserver + etcd from the integration
+ * global setup), the operator binary from dist/, and the simulator in this process. N resources are
+ * applied at once and driven to Ready, left alone for a steady-state window, the operator is restarted,
+ * and all of them are deleted. Printed: the time to Ready and to gone against the lower bound that the
+ * cloud rate limit and the simulator's delays allow, cloud calls per resource by operation (simulator
+ * counters), Kubernetes writes per resource (the apiserver's own `apiserver_request_total`), the
+ * steady-state writes and calls, the operator's RSS, and what a restart costs.
+ *
+ * Never fails on time; fails only on wrong behaviour: a resource never Ready, a resource without
+ * exactly one cloud service carrying its UID as ownership tag, a service or resource left after the
+ * deletion, an unclean exit on SIGTERM.
+ *
+ * Knobs (environment): VPCEP_SCALE_N (resources, default 300; `make bench-scale N=100`),
+ * VPCEP_SCALE_QPS / VPCEP_SCALE_BURST (the operator's --cloud-qps / --cloud-burst, default 50 / 50),
+ * VPCEP_SCALE_CREATE_DELAY_MS / VPCEP_SCALE_DELETE_DELAY_MS (simulator, default 3000 / 2000),
+ * VPCEP_SCALE_RESYNC_S (--resync-period, default 10), VPCEP_SCALE_STEADY_S (steady window, default 20),
+ * VPCEP_SCALE_APPLY_CONCURRENCY (parallel creates, default 16), VPCEP_IT_OPERATOR_LOGS=1.
+ */
+import { readFileSync } from 'node:fs';
+import type { KubernetesListObject } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GROUP, OWNERSHIP_TAG_KEY, PLURAL, VERSION } from '../../src/api/constants.js';
+import type { VpcEndpointService } from '../../src/api/types.js';
+import type { Simulator } from '../../src/simulator/index.js';
+import { machine, median, nowMs, num, printTable, ratio, type Cell } from '../bench/harness.js';
+import { intEnv } from '../chaos/support/chaos.js';
+import { testKube, type TestKube } from '../integration/support/kube.js';
+import {
+  createCR,
+  isReady,
+  specFor,
+  startOperator,
+  startTestSimulator,
+  uuid,
+  type OperatorProcess,
+} from '../integration/support/operator.js';
+import { diffWrites, sampleWrites, splitWrites, type RequestSample } from './support/apiserver-metrics.js';
+import { ResourceTracker } from './support/tracker.js';
+
+const N = Math.max(1, intEnv('VPCEP_SCALE_N', 300));
+const QPS = Math.max(1, intEnv('VPCEP_SCALE_QPS', 50));
+const BURST = Math.max(1, intEnv('VPCEP_SCALE_BURST', QPS));
+const CREATE_DELAY_MS = intEnv('VPCEP_SCALE_CREATE_DELAY_MS', 3_000);
+const DELETE_DELAY_MS = intEnv('VPCEP_SCALE_DELETE_DELAY_MS', 2_000);
+const RESYNC_S = Math.max(1, intEnv('VPCEP_SCALE_RESYNC_S', 10));
+const STEADY_S = Math.max(1, intEnv('VPCEP_SCALE_STEADY_S', 20));
+const APPLY_CONCURRENCY = Math.max(1, intEnv('VPCEP_SCALE_APPLY_CONCURRENCY', 16));
+/** Resync of the restarted operator: long, so every call in the restart window is the restart's. */
+const RESTART_RESYNC = '10m';
+
+/**
+ * The fewest cloud calls that take one resource to Ready: the ownership-tag lookup that must precede
+ * any create (it is what prevents a duplicate), the create, and one GET that sees `available` (with a
+ * create delay above zero the create answers `creating`).
+ */
+const MIN_READY_CALLS: Record<string, number> = { queryTags: 1, create: 1, get: 1 };
+/**
+ * The fewest cloud calls that delete one resource's service: a GET of the service (its ownership tag is
+ * checked before the DELETE), the DELETE (the cloud answers at once and keeps the service `deleting`),
+ * and one GET that answers 404.
+ */
+const MIN_DELETE_CALLS: Record<string, number> = { get: 2, delete: 1 };
+
+const sum = (r: Record<string, number>): number => Object.values(r).reduce((s, n) => s + n, 0);
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Lower bound (ms) of a phase that needs `perResource` calls for each of `n` resources, the last but one
+ * of them (the create or the DELETE) followed by a cloud-side wait of `delayMs` before the final GET can
+ * succeed. The operator's token bucket grants at most `burst + qps·t` calls in `t` seconds, so all the
+ * calls need `(calls − burst)/qps`, and the last create (or DELETE) is not sent before all the calls
+ * that precede it in the phase, `(calls − n − burst)/qps`, plus the wait, plus its GET.
+ */
+function lowerBound(n: number, perResource: number, delayMs: number): { ms: number; formula: string } {
+  const all = n * perResource;
+  const beforeLast = n * (perResource - 1);
+  const rate = (calls: number): number => (Math.max(0, calls - BURST) / QPS) * 1000;
+  const ms = Math.max(rate(all), rate(beforeLast) + delayMs);
+  const formula =
+    `max((${perResource}·N − burst)/qps, (${perResource - 1}·N − burst)/qps + delay) = ` +
+    `max(${secs(rate(all))}, ${secs(rate(beforeLast))} + ${secs(delayMs)}) = ${secs(ms)}`;
+  return { ms, formula };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function pool<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Polls `pred` (cheap, in memory) every 50 ms; throws after `timeoutMs` with `what()` in the message. */
+async function waitUntil(pred: () => boolean, what: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${secs(timeoutMs)} waiting for ${what()}`);
+    await sleep(50);
+  }
+}
+
+/** VmRSS and VmHWM (peak) of a process, in MiB; undefined where /proc is not there. */
+function rssOf(pid: number | undefined): { rss: number; hwm: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1]);
+    const rss = kb('VmRSS');
+    const hwm = kb('VmHWM');
+    return Number.isFinite(rss) ? { rss: rss / 1024, hwm: hwm / 1024 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves once the operator logged its health port and `/readyz` answers 200 (caches synced). */
+async function operatorReady(op: OperatorProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let port: number | undefined;
+  while (port === undefined) {
+    for (const line of op.lines) {
+      if (!line.includes('operator started')) continue;
+      try {
+        const j = JSON.parse(line) as { healthPort?: unknown };
+        if (typeof j.healthPort === 'number') port = j.healthPort;
+      } catch {
+        // not JSON: keep looking
+      }
+    }
+    if (op.proc.exitCode !== null)
+      throw new Error(`operator exited (${op.proc.exitCode}): ${op.lines.slice(-5).join('\n')}`);
+    if (Date.now() > deadline) throw new Error('operator did not log its health port');
+    if (port === undefined) await sleep(50);
+  }
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error('operator never answered /readyz with 200');
+    await sleep(50);
+  }
+}
+
+/** Every resource's services by ownership tag, and whatever is wrong about them. */
+function ownershipProblems(crs: VpcEndpointService[], sim: Simulator, want: number): string[] {
+  const problems: string[] = [];
+  const services = sim.controls.services();
+  const byOwner = new Map<string, string[]>();
+  for (const s of services) {
+    const owner = s.tags?.find((t) => t.key === OWNERSHIP_TAG_KEY)?.value ?? '';
+    byOwner.set(owner, [...(byOwner.get(owner) ?? []), s.id]);
+  }
+  if (crs.length !== want) problems.push(`${crs.length} resources, expected ${want}`);
+  const uids = new Set<string>();
+  for (const cr of crs) {
+    const uid = cr.metadata.uid ?? '';
+    uids.add(uid);
+    const owned = byOwner.get(uid) ?? [];
+    if (owned.length !== 1 || owned[0] !== cr.status?.id)
+      problems.push(
+        `${cr.metadata.name}: owns [${owned.join(', ')}], status.id ${cr.status?.id ?? '(none)'}`,
+      );
+  }
+  for (const [owner, ids] of byOwner)
+    if (!uids.has(owner)) problems.push(`services [${ids.join(', ')}] owned by ${owner || '(no tag)'}`);
+  if (services.length !== want) problems.push(`${services.length} cloud services, expected ${want}`);
+  return problems;
+}
+
+/** Shortens a problem list for an assertion message. */
+const firstFew = (xs: string[]): string[] =>
+  xs.length > 10 ? [...xs.slice(0, 10), `… ${xs.length - 10} more`] : xs;
+
+const p = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+
+describe(`scale: ${N} resources to Ready and back, on the real control plane`, () => {
+  let k: TestKube;
+  let ns: string;
+  let sim: Simulator;
+  let op: OperatorProcess | undefined;
+  let tracker: ResourceTracker | undefined;
+
+  const opArgs = (resync: string): string[] => [
+    '--log-level=info',
+    `--cloud-qps=${QPS}`,
+    `--cloud-burst=${BURST}`,
+    `--resync-period=${resync}`,
+  ];
+  const launch = (resync: string): OperatorProcess =>
+    startOperator({ kubeconfig: k.kubeconfig, simUrl: sim.url, namespaces: [ns], args: opArgs(resync) });
+
+  beforeAll(async () => {
+    k = testKube();
+    ns = await k.freshNamespace('scale');
+    sim = await startTestSimulator({
+      createDelayMs: CREATE_DELAY_MS,
+      deleteDelayMs: DELETE_DELAY_MS,
+      quota: N + 10,
+    });
+  });
+  afterAll(async () => {
+    tracker?.stop();
+    await op?.kill();
+    await sim?.close();
+  });
+
+  const readyBound = lowerBound(N, sum(MIN_READY_CALLS), CREATE_DELAY_MS);
+  const deleteBound = lowerBound(N, sum(MIN_DELETE_CALLS), DELETE_DELAY_MS);
+  // Budgets for "never Ready" / "never gone": generous multiples of the bounds (a failure here is
+  // wrong behaviour or a machine far too loaded to say anything), and the whole test's timeout.
+  const readyTimeout = Math.max(180_000, 20 * readyBound.ms);
+  const deleteTimeout = Math.max(180_000, 20 * deleteBound.ms);
+  const testTimeout = readyTimeout + deleteTimeout + (STEADY_S + 240) * 1000;
+
+  it('applies, holds, restarts and deletes; prints the cost', { timeout: testTimeout }, async () => {
+    const header = [
+      '',
+      `== scale: ${N} VpcEndpointService resources, real kube-apiserver + etcd, operator from dist/`,
+      `   machine: ${machine()}`,
+      `   N ${N}; operator --cloud-qps ${QPS} --cloud-burst ${BURST} --resync-period ${RESYNC_S}s ` +
+        `(restarted operator: --resync-period ${RESTART_RESYNC}), default --max-concurrent-reconciles; ` +
+        `simulator create delay ${secs(CREATE_DELAY_MS)}, delete delay ${secs(DELETE_DELAY_MS)}, no throttling; ` +
+        `apply: ${APPLY_CONCURRENCY} parallel creates`,
+    ];
+    console.log(header.join('\n'));
+
+    // ---- setup: the operator, idle; the tracker ------------------------------------------------------
+    op = launch(`${RESYNC_S}s`);
+    await operatorReady(op, 60_000);
+    await sleep(2_000);
+    const idleRss = rssOf(op.proc.pid);
+    tracker = new ResourceTracker(k.kc, k.custom, ns, nowMs);
+    await tracker.start();
+    const t = tracker;
+
+    const vpcId = uuid();
+    const names = Array.from({ length: N }, (_, i) => `scale-${String(i).padStart(4, '0')}`);
+    const specs = new Map(names.map((n) => [n, specFor({ vpcId, portId: uuid() })]));
+
+    // ---- apply -> all Ready ------------------------------------------------------------------------------
+    const kubeBefore = await sampleWrites(k.kc, GROUP, PLURAL);
+    sim.controls.resetCounters();
+    const t0 = nowMs();
+    let applyPosts = 0;
+    await pool(names, APPLY_CONCURRENCY, async (name) => {
+      applyPosts++;
+      await createCR(k.custom, ns, name, specs.get(name) ?? specFor());
+    });
+    const applyReturned = nowMs() - t0;
+    await waitUntil(
+      () => t.readyCount() >= N,
+      () => `all ${N} Ready (${t.readyCount()} Ready so far)`,
+      readyTimeout,
+    );
+    const readyMs = Math.max(...names.map((n) => t.seen.get(n)?.readyAt ?? Infinity)) - t0;
+    const cloudReady = sim.controls.counters();
+    sim.controls.resetCounters();
+    const steadyStart = nowMs();
+    await sleep(500); // lets the response of the last write be counted before the scrape
+    const kubeReady = await sampleWrites(k.kc, GROUP, PLURAL);
+
+    const ref = { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns };
+    const listCRs = async (): Promise<VpcEndpointService[]> =>
+      ((await k.custom.listNamespacedCustomObject(ref)) as KubernetesListObject<VpcEndpointService>).items;
+    const atReady = await listCRs();
+    const notReady = atReady.filter((c) => !isReady(c)).map((c) => c.metadata.name ?? '');
+    const ownedAtReady = ownershipProblems(atReady, sim, N);
+
+    // ---- steady state ----------------------------------------------------------------------------------
+    const rssSamples: number[] = [];
+    while (nowMs() - steadyStart < STEADY_S * 1000) {
+      await sleep(Math.min(2_000, STEADY_S * 1000 - (nowMs() - steadyStart)));
+      const r = rssOf(op.proc.pid);
+      if (r) rssSamples.push(r.rss);
+    }
+    const cloudSteady = sim.controls.counters();
+    const steadyMs = nowMs() - steadyStart;
+    const kubeSteady = await sampleWrites(k.kc, GROUP, PLURAL);
+    const steadyRss = rssOf(op.proc.pid);
+
+    // ---- restart: SIGTERM, a new operator, its first pass over everything ----------------------------------
+    sim.controls.resetCounters();
+    const kubeBeforeRestart = await sampleWrites(k.kc, GROUP, PLURAL);
+    const stopCode = await op.stop();
+    const spawnedAt = nowMs();
+    op = launch(RESTART_RESYNC);
+    await operatorReady(op, 60_000);
+    const restartReady = nowMs();
+    const sweepBound = (Math.max(0, N - BURST) / QPS) * 1000;
+    const restartWindowMs = Math.max(20_000, 4 * sweepBound + 10_000);
+    let sweepMs: number | undefined;
+    while (nowMs() - restartReady < restartWindowMs) {
+      if (sweepMs === undefined && (sim.controls.counters()['get'] ?? 0) >= N) sweepMs = nowMs() - spawnedAt;
+      await sleep(50);
+    }
+    const cloudRestart = sim.controls.counters();
+    const kubeRestart = await sampleWrites(k.kc, GROUP, PLURAL);
+    const afterRestart = await listCRs();
+    const ownedAfterRestart = ownershipProblems(afterRestart, sim, N);
+
+    // ---- delete all -> every resource gone, no service left -------------------------------------------------
+    sim.controls.resetCounters();
+    const kubeBeforeDelete = await sampleWrites(k.kc, GROUP, PLURAL);
+    const d0 = nowMs();
+    await k.custom.deleteCollectionNamespacedCustomObject(ref);
+    const deleteReturned = nowMs() - d0;
+    let simEmptyAt: number | undefined;
+    await waitUntil(
+      () => {
+        const left = sim.controls.services().length;
+        if (left === 0 && simEmptyAt === undefined) simEmptyAt = nowMs();
+        if (left > 0) simEmptyAt = undefined;
+        return t.presentCount() === 0 && left === 0;
+      },
+      () => `all gone (${t.presentCount()} resources, ${sim.controls.services().length} services left)`,
+      deleteTimeout,
+    );
+    const lastGone = Math.max(...names.map((n) => t.seen.get(n)?.goneAt ?? Infinity));
+    const goneMs = Math.max(lastGone, simEmptyAt ?? Infinity) - d0;
+    const cloudDelete = sim.controls.counters();
+    await sleep(500);
+    const kubeDelete = await sampleWrites(k.kc, GROUP, PLURAL);
+    const leftCRs = await listCRs();
+    const leftServices = sim.controls.services();
+
+    // ---- print -------------------------------------------------------------------------------------------
+    const readyTimes = names.map((n) => (t.seen.get(n)?.readyAt ?? NaN) - t0);
+    printTable(
+      `scale: time to all Ready / all gone (N ${N}, qps ${QPS}, burst ${BURST})`,
+      ['phase', 'actual', 'lower bound', 'bound/actual'],
+      [
+        ['apply -> all Ready', secs(readyMs), secs(readyBound.ms), ratio(readyBound.ms, readyMs)],
+        ['delete -> all gone', secs(goneMs), secs(deleteBound.ms), ratio(deleteBound.ms, goneMs)],
+      ],
+      [
+        `Ready bound:  ${readyBound.formula}`,
+        `   with ${sum(MIN_READY_CALLS)} calls per resource at least (${JSON.stringify(MIN_READY_CALLS)}), delay = create delay`,
+        `Delete bound: ${deleteBound.formula}`,
+        `   with ${sum(MIN_DELETE_CALLS)} calls per resource at least (${JSON.stringify(MIN_DELETE_CALLS)}), delay = delete delay;`,
+        `   gone = every resource deleted (finalizer released) and the simulator holding no service`,
+        `the apply (${applyPosts} creates) returned after ${secs(applyReturned)} = ${ratio(applyReturned, readyMs)} of the time to all Ready; ` +
+          `the delete (one DELETE of the collection) after ${secs(deleteReturned)}`,
+        `per resource, apply start -> Ready: p50 ${secs(median(readyTimes))}, p90 ${secs(p(readyTimes, 0.9))}, ` +
+          `max ${secs(readyMs)}; watch re-lists: ${t.relists}`,
+        ...(readyMs < readyBound.ms || goneMs < deleteBound.ms
+          ? [
+              'NOTE: faster than the bound: the operator made fewer calls than assumed, or exceeded --cloud-qps',
+            ]
+          : []),
+      ],
+    );
+
+    const ops = [...new Set([...Object.keys(cloudReady), ...Object.keys(cloudDelete)])].sort();
+    const cloudRow = (op: string): Cell[] => [
+      op,
+      cloudReady[op] ?? 0,
+      num((cloudReady[op] ?? 0) / N),
+      MIN_READY_CALLS[op] ?? 0,
+      cloudDelete[op] ?? 0,
+      num((cloudDelete[op] ?? 0) / N),
+      MIN_DELETE_CALLS[op] ?? 0,
+    ];
+    printTable(
+      'scale: cloud calls per resource by operation (simulator counters)',
+      ['operation', 'apply->Ready', 'per resource', 'minimum', 'delete', 'per resource', 'minimum'],
+      [
+        ...ops.map(cloudRow),
+        [
+          'total',
+          sum(cloudReady),
+          num(sum(cloudReady) / N),
+          sum(MIN_READY_CALLS),
+          sum(cloudDelete),
+          num(sum(cloudDelete) / N),
+          sum(MIN_DELETE_CALLS),
+        ],
+      ],
+      [
+        `minimum/actual: to Ready ${ratio(sum(MIN_READY_CALLS) * N, sum(cloudReady))}, ` +
+          `delete ${ratio(sum(MIN_DELETE_CALLS) * N, sum(cloudDelete))} ` +
+          `(the --resync-period of ${RESYNC_S}s also requeues resources still creating)`,
+      ],
+    );
+
+    // Kubernetes writes: the benchmark's own (N POSTs, one delete of the collection) taken out. The
+    // apiserver files a collection delete under DELETECOLLECTION or DELETE (namespace scope) by version.
+    const own = (s: RequestSample, keys: string[], n: number): RequestSample => {
+      const writes = new Map(s.writes);
+      const key = keys.find((k) => (writes.get(k) ?? 0) >= n) ?? keys[0] ?? '';
+      const left = (writes.get(key) ?? 0) - n;
+      if (left === 0) writes.delete(key);
+      else writes.set(key, left);
+      return { writes, failed: s.failed };
+    };
+    const wReady = own(diffWrites(kubeBefore, kubeReady), ['POST'], applyPosts);
+    const wSteady = diffWrites(kubeReady, kubeSteady);
+    const wRestart = diffWrites(kubeBeforeRestart, kubeRestart);
+    const wDelete = own(diffWrites(kubeBeforeDelete, kubeDelete), ['DELETECOLLECTION', 'DELETE'], 1);
+    const phases = [wReady, wSteady, wRestart, wDelete];
+    const keys = [...new Set(phases.flatMap((w) => [...w.writes.keys()]))].sort();
+    const total = (w: RequestSample): number => [...w.writes.values()].reduce((s, n) => s + n, 0);
+    const failedTotal = (w: RequestSample): number => [...w.failed.values()].reduce((s, n) => s + n, 0);
+    const split = splitWrites(wReady.writes);
+    const splitDelete = splitWrites(wDelete.writes);
+    const readyPerResource = total(wReady) / N;
+    printTable(
+      'scale: Kubernetes writes to vpcendpointservices (apiserver_request_total, by verb and subresource)',
+      ['write', 'apply->Ready', 'per resource', 'steady', 'restart', 'delete', 'per resource'],
+      [
+        ...keys.map((key): Cell[] => [
+          key,
+          wReady.writes.get(key) ?? 0,
+          num((wReady.writes.get(key) ?? 0) / N),
+          wSteady.writes.get(key) ?? 0,
+          wRestart.writes.get(key) ?? 0,
+          wDelete.writes.get(key) ?? 0,
+          num((wDelete.writes.get(key) ?? 0) / N),
+        ]),
+        [
+          'metadata (main resource)',
+          split.metadata,
+          num(split.metadata / N),
+          splitWrites(wSteady.writes).metadata,
+          splitWrites(wRestart.writes).metadata,
+          splitDelete.metadata,
+          num(splitDelete.metadata / N),
+        ],
+        [
+          'status (subresource)',
+          split.status,
+          num(split.status / N),
+          splitWrites(wSteady.writes).status,
+          splitWrites(wRestart.writes).status,
+          splitDelete.status,
+          num(splitDelete.status / N),
+        ],
+        [
+          'total',
+          total(wReady),
+          num(readyPerResource),
+          total(wSteady),
+          total(wRestart),
+          total(wDelete),
+          num(total(wDelete) / N),
+        ],
+      ],
+      [
+        `excluding the benchmark's own ${applyPosts} POSTs (the apply) and its one DELETECOLLECTION (the delete);`,
+        `   all response codes counted; of them non-2xx: apply->Ready ${failedTotal(wReady)}, steady ${failedTotal(wSteady)}, ` +
+          `restart ${failedTotal(wRestart)}, delete ${failedTotal(wDelete)}`,
+        `writes per resource to Ready: metadata ${num(split.metadata / N)} + status ${num(split.status / N)} = ${num(readyPerResource)} ` +
+          `(goal of the reconciler work: <= 3.0, i.e. goal/actual ${ratio(3, readyPerResource)})`,
+        `steady window (${secs(steadyMs)}) and restart window: 0 writes expected`,
+      ],
+    );
+
+    const steadyGets = cloudSteady['get'] ?? 0;
+    const expectedGets = (N * steadyMs) / (RESYNC_S * 1000);
+    const rssRow = (label: string, r: { rss: number; hwm: number } | undefined): Cell[] => [
+      label,
+      r ? `${num(r.rss)} MiB` : 'n/a',
+      r ? `${num(r.hwm)} MiB` : 'n/a',
+    ];
+    printTable(
+      `scale: steady state (${secs(steadyMs)} window after all Ready, --resync-period ${RESYNC_S}s)`,
+      ['figure', 'value', 'note'],
+      [
+        [
+          'Kubernetes writes',
+          total(wSteady),
+          total(wSteady) === 0 ? 'expected 0: ok' : 'expected 0: UNEXPECTED',
+        ],
+        ['cloud calls by operation', JSON.stringify(cloudSteady), ''],
+        [
+          'cloud GETs vs N·window/resync',
+          `${steadyGets} / ${num(expectedGets)}`,
+          `${ratio(steadyGets, expectedGets)} (about 1.00x = one GET per resource per resync)`,
+        ],
+      ],
+    );
+    printTable(
+      'scale: operator memory (/proc/<pid>/status)',
+      ['operator', 'VmRSS', 'VmHWM (peak)'],
+      [rssRow('idle, 0 resources', idleRss), rssRow(`steady, ${N} Ready`, steadyRss)],
+      [
+        idleRss && steadyRss
+          ? `steady/idle ${ratio(steadyRss.rss, idleRss.rss)}; ${num(((steadyRss.rss - idleRss.rss) * 1024) / N)} KiB per resource ` +
+            `above idle; RSS over the window: min ${num(Math.min(...rssSamples))}, max ${num(Math.max(...rssSamples))} MiB`
+          : 'RSS not readable here (no /proc)',
+      ],
+    );
+    printTable(
+      `scale: restart (SIGTERM, new operator; window ${secs(restartWindowMs)} after it was ready)`,
+      ['figure', 'value', 'note'],
+      [
+        ['old operator exit code on SIGTERM', String(stopCode), stopCode === 0 ? 'ok' : 'UNEXPECTED'],
+        [
+          'Kubernetes writes',
+          total(wRestart),
+          total(wRestart) === 0 ? 'expected 0: ok' : 'expected 0: UNEXPECTED',
+        ],
+        ['cloud calls by operation', JSON.stringify(cloudRestart), ''],
+        [
+          'cloud calls per resource',
+          num(sum(cloudRestart) / N),
+          'one GET per resource expected (the new process remembers nothing)',
+        ],
+        [
+          `${N} GETs done, from spawn`,
+          sweepMs === undefined ? 'never' : secs(sweepMs),
+          sweepMs === undefined
+            ? ''
+            : (sweepBound > 0
+                ? `bound (N − burst)/qps = ${secs(sweepBound)}, bound/actual ${ratio(sweepBound, sweepMs)}`
+                : 'N within the burst: no rate bound') +
+              `; start to /readyz 200 took ${ratio(restartReady - spawnedAt, sweepMs)} of it`,
+        ],
+      ],
+    );
+
+    // ---- wrong behaviour fails the run (figures printed first) ----------------------------------------------
+    expect(firstFew(notReady), 'resources not Ready when all were seen Ready').toEqual([]);
+    expect(firstFew(ownedAtReady), 'exactly one owned service per resource at Ready').toEqual([]);
+    expect(firstFew(ownedAfterRestart), 'exactly one owned service per resource after the restart').toEqual(
+      [],
+    );
+    expect(
+      leftCRs.map((c) => c.metadata.name),
+      'resources left after the deletion',
+    ).toEqual([]);
+    expect(
+      leftServices.map((s) => s.id),
+      'cloud services left after the deletion',
+    ).toEqual([]);
+    expect(stopCode, 'operator exit code on SIGTERM').toBe(0);
+    expect(await op.stop(), 'restarted operator exit code on SIGTERM').toBe(0);
+    op = undefined;
+  });
+});
