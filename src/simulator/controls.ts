@@ -87,6 +87,8 @@ export interface SimulatorControls {
   services(projectId?: string): EndpointService[];
   /** Deletes a service at once, without passing through `deleting`. */
   removeService(id: string): void;
+  /** Every connection of every service (any project), with its service's id. */
+  allConnections(): Array<Connection & { serviceId: string }>;
   /** The whitelist of a service (any project), as the API lists it. */
   permissions(serviceId: string): Permission[];
   /** A hand-made whitelist entry (as the console would add it), e.g. `iam:domain::<id>`. */
@@ -129,6 +131,10 @@ export function createControls(d: ControlDeps): SimulatorControls {
     },
     addConnection: (id, c) => renderConnection(state.addConnection(id, c)),
     permissions: (id) => state.findAny(id).permissions.map(renderPermission),
+    allConnections: () =>
+      state
+        .all()
+        .flatMap((svc) => svc.connections.map((c) => ({ ...renderConnection(c), serviceId: svc.id }))),
     addPermission: (id, p) => {
       const svc = state.findAny(id);
       const stored = {

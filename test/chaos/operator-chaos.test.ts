@@ -3,7 +3,9 @@
  * while the simulator injects resets, 500s, 429s, latency and commit-then-drop creates, and the
  * operator process is SIGKILLed and restarted at seeded random moments (one of them inside a held
  * create). Then the faults stop, the operator converges, and the invariants are checked: no cloud
- * service leaked, duplicated, or deleted under a live resource.
+ * service leaked, duplicated, or deleted under a live resource. Consumers connect during the kills to
+ * the services that set an approval policy: no connection is ever accepted that no rule accepts, and
+ * none rejected that a rule accepts.
  *
  * Knobs: `VPCEP_CHAOS_SEED` (printed; replays the schedule), `VPCEP_CHAOS_RESOURCES` (default 20),
  * `VPCEP_CHAOS_KILLS` (default 8), `VPCEP_IT_OPERATOR_LOGS=1` (stream the operator's logs).
@@ -52,6 +54,21 @@ const RATES: ChaosRates = {
 };
 
 const ref = (namespace: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace });
+
+/** A consumer account the policy accepts, and one it leaves pending (both whitelisted). */
+const GOOD = 'c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0';
+const OTHER = 'd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1';
+
+/** What the policy must do with each consumer endpoint: the verdict, and the states it may ever show. */
+interface Consumer {
+  service: string;
+  endpointId: string;
+  domainId: string;
+  /** The status at the end. */
+  final: 'accepted' | 'rejected' | 'pendingAcceptance';
+  /** States it must never show (a wrong decision, even a transient one). */
+  never: string[];
+}
 
 /** What the observer saw over the whole run. */
 interface Observed {
@@ -159,14 +176,53 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
           }),
         ]),
       );
+      // A third of the survivors let consumers in by policy: GOOD accepted, one GOOD endpoint rejected
+      // by id (reject wins), OTHER whitelisted but left pending.
+      const withConsumers = names
+        .filter((n) => !toDelete.has(n))
+        .slice(0, Math.max(1, Math.floor(RESOURCES / 3)));
+      const consumers: Consumer[] = [];
+      for (const n of withConsumers) {
+        const rejectId = seededUuid(plan);
+        specs.set(n, {
+          ...(specs.get(n) ?? specFor()),
+          approvalEnabled: true,
+          permissions: [{ domainId: GOOD }, { domainId: OTHER }],
+          connectionApproval: { acceptDomains: [GOOD], reject: [rejectId] },
+        });
+        consumers.push(
+          {
+            service: n,
+            endpointId: seededUuid(plan),
+            domainId: GOOD,
+            final: 'accepted',
+            never: ['rejected'],
+          },
+          { service: n, endpointId: rejectId, domainId: GOOD, final: 'rejected', never: ['accepted'] },
+          {
+            service: n,
+            endpointId: seededUuid(plan),
+            domainId: OTHER,
+            final: 'pendingAcceptance',
+            never: ['accepted', 'rejected'],
+          },
+        );
+      }
       const changeAt = Math.floor(chaosMs * 0.5);
       const deleteAt = Math.floor(chaosMs * 0.6);
 
       // ---- the observer: status ids and cloud services over time ---------------------------------------
       const seen: Observed = { idsByUid: new Map(), names: new Map(), ownerBySvc: new Map(), samples: 0 };
+      /** endpoint id -> every connection status it ever showed in the cloud. */
+      const connStates = new Map<string, Set<string>>();
       const observe = async (): Promise<void> => {
         for (const s of sim.controls.services())
           if (!seen.ownerBySvc.has(s.id)) seen.ownerBySvc.set(s.id, ownerOf(s.tags));
+        for (const c of sim.controls.allConnections()) {
+          const states = connStates.get(c.id) ?? new Set<string>();
+          if (c.status) states.add(c.status);
+          connStates.set(c.id, states);
+        }
         for (const cr of await listCRs()) {
           const uid = cr.metadata.uid ?? '';
           seen.names.set(uid, cr.metadata.name ?? '');
@@ -199,7 +255,13 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
         for (const { name, at } of createAt) {
           const wait = t0 + at - Date.now();
           if (wait > 0) await sleep(wait);
-          await createCR(k.custom, ns, name, specs.get(name) ?? specFor());
+          await createCR(
+            k.custom,
+            ns,
+            name,
+            specs.get(name) ?? specFor(),
+            withConsumers.includes(name) ? { 'vpcep.huaweicloud.io/connection-poll-period': '1s' } : {},
+          );
         }
       })();
       const changer = (async () => {
@@ -209,6 +271,25 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
           await patchCR(k.custom, ns, name, {
             spec: { description: 'chaos v2', tags: [{ key: 'chaos', value: 'v2' }] },
           });
+      })();
+      // Consumers connect as soon as their service is available and whitelists them (2004/2012 until then).
+      const connecting = (async () => {
+        const pending = [...consumers];
+        while (pending.length > 0 && Date.now() - t0 < chaosMs + 60_000) {
+          for (const c of [...pending]) {
+            const id = (await listCRs().catch(() => [])).find((x) => x.metadata.name === c.service)?.status
+              ?.id;
+            if (!id) continue;
+            try {
+              sim.controls.addConnection(id, { domainId: c.domainId, endpointId: c.endpointId });
+              pending.splice(pending.indexOf(c), 1);
+            } catch {
+              // not available or not whitelisted yet
+            }
+          }
+          await sleep(300);
+        }
+        return pending.length;
       })();
       const deleter = (async () => {
         await sleep(deleteAt);
@@ -241,6 +322,7 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
       }
       await Promise.all([creator, changer, deleter]);
       const chaosEnd = Date.now();
+      const unconnected = await connecting;
 
       // ---- calm: faults off, converge ------------------------------------------------------------------
       clearInterval(ticker);
@@ -257,7 +339,9 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
             if (!cr || !isReady(cr) || !cr.status?.id) return undefined;
             if (ownedBy(sim, cr.metadata.uid ?? '').join() !== cr.status.id) return undefined;
           }
-          return sim.controls.services().length === survivors.length ? true : undefined;
+          if (sim.controls.services().length !== survivors.length) return undefined;
+          const conns = new Map(sim.controls.allConnections().map((c) => [c.id, c.status]));
+          return consumers.every((c) => conns.get(c.endpointId) === c.final) ? true : undefined;
         },
         'every surviving resource Ready with its one service, every deleted one gone with its service',
         CONVERGE_TIMEOUT_MS,
@@ -304,6 +388,16 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
       for (const [uid, ids] of seen.idsByUid)
         expect(ids.size, `${seen.names.get(uid) ?? uid}: distinct status ids`).toBeLessThanOrEqual(1);
       expect(kills).toBe(KILLS);
+      // Approval as policy, under kills and faults: every consumer ended where its rule says, and none
+      // ever showed a state its rule forbids.
+      expect(unconnected, 'consumers that never managed to connect').toBe(0);
+      for (const c of consumers) {
+        const states = [...(connStates.get(c.endpointId) ?? [])];
+        for (const bad of c.never)
+          expect(states, `${c.service}: endpoint of ${c.domainId === GOOD ? 'GOOD' : 'OTHER'}`).not.toContain(
+            bad,
+          );
+      }
 
       // ---- summary -----------------------------------------------------------------------------------------
       const counters = sim.controls.counters();
@@ -338,6 +432,10 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
             `${decisions('create-outcome-unknown')} / ${decisions('await-tag-index')}`,
           ),
           row('services ever seen / now', `${seen.ownerBySvc.size} / ${services.length}`),
+          row(
+            'consumers: accepted / rejected / pending',
+            `${consumers.filter((c) => c.final === 'accepted').length} / ${consumers.filter((c) => c.final === 'rejected').length} / ${consumers.filter((c) => c.final === 'pendingAcceptance').length} (on ${withConsumers.length} services; no forbidden state seen)`,
+          ),
           row('observer samples', seen.samples),
           row('chaos phase', `${((chaosEnd - t0) / 1000).toFixed(1)} s`),
           row('time to converge after faults off', `${((converged - chaosEnd) / 1000).toFixed(1)} s`),
