@@ -138,6 +138,12 @@ export const endpointServiceAdapter: ExternalAdapter<
       return { reason: Reason.QuotaExceeded, terminal: true, recheckMs: QUOTA_RECHECK_MS, message };
     if (PORT_CODES.some((c) => isCode(err, c)))
       return { reason: Reason.PortConflict, terminal: true, message };
+    if (isCode(err, 'EndPoint.3049'))
+      return {
+        reason: Reason.WhitelistLimit,
+        terminal: true,
+        message: `${message}; the cloud caps the whitelist: use fewer entries (an account "*" or an organization path covers many)`,
+      };
     return undefined;
   },
   cloudFields: [

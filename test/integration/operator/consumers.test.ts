@@ -34,7 +34,9 @@ const gone = (k: TestKube, ns: string, name: string) =>
   );
 
 describe('letting consumers in', () => {
-  const f = useOperatorFixture('consumers', { sim: { createDelayMs: 300, deleteDelayMs: 300 } });
+  const f = useOperatorFixture('consumers', {
+    sim: { createDelayMs: 300, deleteDelayMs: 300, whitelistCap: 3 },
+  });
 
   const ready = (name: string) => waitForCR(f.k.custom, f.ns, name, isReady, `${name} Ready`);
   const whitelist = (id: string): string[] =>
@@ -127,6 +129,32 @@ describe('letting consumers in', () => {
     expect(after.permissionAction ?? 0).toBe(before.permissionAction ?? 0);
     expect(after.permissionBatchCreate ?? 0).toBe(before.permissionBatchCreate ?? 0);
     expect(whitelist(id)).toEqual([`iam:domain::${C}`]);
+  });
+
+  // Before the resources that poll connections every second: the call count below is the simulator's.
+  it('a whitelist over the cloud cap is WhitelistLimit (EndPoint.3049), with no hot loop', async () => {
+    await createCR(
+      f.k.custom,
+      f.ns,
+      'too-many',
+      specFor({
+        portId: uuid(),
+        vpcId: uuid(),
+        permissions: [{ domainId: A }, { domainId: B }, { domainId: C }, { orgPath: 'o-abc' }],
+      }),
+    );
+    const cr = await waitForCR(
+      f.k.custom,
+      f.ns,
+      'too-many',
+      (c) => cond(c, 'Ready')?.reason === 'WhitelistLimit',
+      'WhitelistLimit',
+    );
+    expect(cond(cr, 'Ready')?.message).toContain('EndPoint.3049');
+    const total = (): number => Object.values(f.sim.controls.counters()).reduce((a, b) => a + b, 0);
+    const before = total();
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect(total() - before).toBe(0);
   });
 
   it('accepts by account, leaves the undecided pending (one event), then accept and reject by endpoint id', async () => {
