@@ -313,7 +313,8 @@ describe('reconciler throughput (real time, loopback, no apiserver)', () => {
       ]);
       // Correctness, not time: one GET per resource per resync, nothing inside the period.
       expect(last.withinPeriod.calls).toBe(0);
-      expect(last.resync.calls).toEqual({ get: n });
+      // (and the connection list every sync reads, so status.connections shows who waits for approval)
+      expect(last.resync.calls).toEqual({ get: n, listConnections: n });
     }
     printTable(
       `Reconciler throughput: N resources to Ready (${WORKERS} workers, create delay 0, clock ${WARP}x fast)`,
