@@ -17,6 +17,7 @@ import type { VpcEndpointService } from '../../src/api/types.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import { eventually, testKube, type TestKube } from '../integration/support/kube.js';
 import {
+  cond,
   createCR,
   deleteCR,
   isReady,
@@ -275,7 +276,7 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
       // Consumers connect as soon as their service is available and whitelists them (2004/2012 until then).
       const connecting = (async () => {
         const pending = [...consumers];
-        while (pending.length > 0 && Date.now() - t0 < chaosMs + 60_000) {
+        while (pending.length > 0 && Date.now() - t0 < chaosMs + CONVERGE_TIMEOUT_MS) {
           for (const c of [...pending]) {
             const id = (await listCRs().catch(() => [])).find((x) => x.metadata.name === c.service)?.status
               ?.id;
@@ -322,32 +323,54 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
       }
       await Promise.all([creator, changer, deleter]);
       const chaosEnd = Date.now();
-      const unconnected = await connecting;
 
       // ---- calm: faults off, converge ------------------------------------------------------------------
       clearInterval(ticker);
       faults.stop();
       sim.controls.setThrottle({ qps: 0 });
       const survivors = names.filter((n) => !toDelete.has(n));
+      // What is still not converged, in words (printed when the wait times out).
+      let pendingWhy = '';
+      const stillPending = async (): Promise<string> => {
+        const crs = await listCRs();
+        const byName = new Map(crs.map((c) => [c.metadata.name ?? '', c]));
+        const why: string[] = [];
+        for (const n of names)
+          if (toDelete.has(n) && byName.has(n))
+            why.push(`${n} not deleted (${cond(byName.get(n), 'Ready')?.reason ?? '-'})`);
+        for (const n of survivors) {
+          const cr = byName.get(n);
+          if (!cr || !isReady(cr) || !cr.status?.id) {
+            const c = cond(cr, 'Ready');
+            why.push(`${n} not Ready (${c?.reason ?? '-'}: ${(c?.message ?? '').slice(0, 160)})`);
+          } else if (ownedBy(sim, cr.metadata.uid ?? '').join() !== cr.status.id)
+            why.push(
+              `${n} owns ${ownedBy(sim, cr.metadata.uid ?? '').join() || 'nothing'}, status ${cr.status.id}`,
+            );
+        }
+        if (sim.controls.services().length !== survivors.length)
+          why.push(`${sim.controls.services().length} services for ${survivors.length} survivors`);
+        const conns = new Map(sim.controls.allConnections().map((c) => [c.id, c.status]));
+        for (const c of consumers)
+          if (conns.get(c.endpointId) !== c.final)
+            why.push(
+              `${c.service}: endpoint of ${c.domainId === GOOD ? 'GOOD' : 'OTHER'} is ${conns.get(c.endpointId) ?? 'absent'}, expected ${c.final}`,
+            );
+        return why.join('; ');
+      };
       await eventually(
         async () => {
-          const crs = await listCRs();
-          const byName = new Map(crs.map((c) => [c.metadata.name ?? '', c]));
-          if (names.some((n) => toDelete.has(n) && byName.has(n))) return undefined;
-          for (const n of survivors) {
-            const cr = byName.get(n);
-            if (!cr || !isReady(cr) || !cr.status?.id) return undefined;
-            if (ownedBy(sim, cr.metadata.uid ?? '').join() !== cr.status.id) return undefined;
-          }
-          if (sim.controls.services().length !== survivors.length) return undefined;
-          const conns = new Map(sim.controls.allConnections().map((c) => [c.id, c.status]));
-          return consumers.every((c) => conns.get(c.endpointId) === c.final) ? true : undefined;
+          pendingWhy = await stillPending();
+          return pendingWhy === '' ? true : undefined;
         },
-        'every surviving resource Ready with its one service, every deleted one gone with its service',
+        'every surviving resource Ready with its one service, every deleted one gone with its service, every consumer where its rule says',
         CONVERGE_TIMEOUT_MS,
         500,
-      );
+      ).catch((e: unknown) => {
+        throw new Error(`${(e as Error).message}; still: ${pendingWhy}`);
+      });
       const converged = Date.now();
+      const unconnected = await connecting;
       observing = false;
       await observer;
       await observe();
