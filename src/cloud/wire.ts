@@ -242,5 +242,150 @@ export interface NestedErrorBody {
   error: { code: string; message: string };
 }
 
+// ---- consumer side: VPC endpoints (the official Go SDK's `services/vpcep/v1` models) -----------
+
+/**
+ * `creating`, `pendingAcceptance`, `accepted`, `rejected`, `failed` or `deleting` (the SDK's
+ * `CreateEndpointResponse.status`); open string because the cloud may add more.
+ */
+export type EndpointStatus =
+  'creating' | 'pendingAcceptance' | 'accepted' | 'rejected' | 'failed' | 'deleting' | (string & {});
+
+/**
+ * One statement of a gateway endpoint's policy (`PolicyStatement`): capitalised keys, as on the wire.
+ * Only for gateway services with `enable_policy` (OBS, SFS).
+ */
+export interface PolicyStatement {
+  Effect: 'Allow' | 'Deny' | (string & {});
+  Action: string[];
+  Resource: string[];
+  Condition?: unknown;
+  Sid?: string;
+}
+
+/** Body of `POST /v1/{project_id}/vpc-endpoints` (`CreateEndpointRequestBody`). */
+export interface CreateEndpointRequest {
+  /** The service to connect to; a service of any project (or a Huawei-operated public one). */
+  endpoint_service_id: string;
+  vpc_id: string;
+  /** Required for interface services: a subnet (network id) of `vpc_id`. */
+  subnet_id?: string;
+  /** The endpoint's IPv4 address in the subnet (interface services); default: allocated by the cloud. */
+  port_ip?: string;
+  /** Create a private domain name (interface services). API default `false`. */
+  enable_dns?: boolean;
+  /** Network ACL on the endpoint (interface services). API default `false`. */
+  enable_whitelist?: boolean;
+  /** IPv4 addresses or CIDRs allowed to reach the endpoint (interface services). */
+  whitelist?: string[];
+  /** Route table ids (gateway services); default: the VPC's default route table. */
+  routetables?: string[];
+  description?: string;
+  tags?: Tag[];
+  /** Gateway services with `enable_policy` (OBS, SFS) only. */
+  policy_statement?: PolicyStatement[];
+  /** Interface services with `enable_policy` only: an IAM-style policy document. */
+  policy_document?: unknown;
+  /** Professional edition only (`ipv4` | `dualstack`). */
+  ip_version?: 'ipv4' | 'dualstack';
+  ipv6_address?: string;
+}
+
+/**
+ * A VPC endpoint as returned by create, get, list, the whitelist update and the policy calls (the
+ * union of `CreateEndpointResponse`, `ListEndpointInfoDetailsResponse`, `EndpointResponseBody`,
+ * `UpdateEndpointWhiteResponse` and `UpdateEndpointPolicyResponse`; each omits some fields).
+ */
+export interface VpcEndpoint {
+  id: string;
+  service_type?: ServiceType | (string & {});
+  status?: EndpointStatus;
+  /**
+   * The endpoint's address (interface services). The SDK documents it as returned only once the
+   * connection has been accepted (and after a later reject).
+   */
+  ip?: string;
+  /** Account status: `active`, or a `*_frozen` word. */
+  active_status?: string[];
+  /** Full name of the service connected to. */
+  endpoint_service_name?: string;
+  /** The endpoint's packet id: the `marker_id` of its connection on the service side. */
+  marker_id?: number;
+  endpoint_service_id?: string;
+  enable_dns?: boolean;
+  /** Private domain names (interface services with `enable_dns`); treat as opaque strings. */
+  dns_names?: string[];
+  vpc_id?: string;
+  subnet_id?: string;
+  created_at?: string;
+  updated_at?: string;
+  project_id?: string;
+  tags?: Tag[];
+  /** Why a `failed` endpoint failed (the SDK's `QueryError`). */
+  error?: CloudErrorItem[];
+  whitelist?: string[];
+  enable_whitelist?: boolean;
+  routetables?: string[];
+  description?: string;
+  policy_statement?: PolicyStatement[];
+  policy_document?: unknown;
+  enable_status?: string;
+  specification_name?: string;
+  endpoint_pool_id?: string;
+  public_border_group?: string;
+  ipv6_address?: string;
+}
+
+/** `GET /v1/{project_id}/vpc-endpoints` query parameters (`ListEndpointsRequest`). */
+export interface ListEndpointsQuery {
+  /** Fuzzy, case-insensitive match on the service's full name. */
+  endpoint_service_name?: string;
+  vpc_id?: string;
+  id?: string;
+  sort_key?: 'create_at' | 'update_at';
+  sort_dir?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+}
+
+/** `ListEndpointsResponse`. */
+export interface ListEndpointsResponse {
+  endpoints: VpcEndpoint[];
+  total_count: number;
+}
+
+/** Body of `PUT /v1/{project_id}/vpc-endpoints/{id}` (`UpdateEndpointWhiteRequestBody`): nothing else is mutable. */
+export interface UpdateEndpointWhitelistRequest {
+  /** Replaces the whitelist; `[]` clears it. */
+  whitelist?: string[];
+  enable_whitelist?: boolean;
+}
+
+/** Body of `PUT …/vpc-endpoints/{id}/routetables` (`UpdateEndpointRoutetableRequestBody`): replaces the list. */
+export interface UpdateEndpointRouteTablesRequest {
+  routetables: string[];
+}
+
+/** One route table the cloud could not (un)bind (`RoutetableInfoErrorDetial`). */
+export interface RouteTableErrorDetail {
+  id?: string;
+  error_message?: string;
+}
+
+/** `UpdateEndpointRoutetableResponse`: the route tables now bound and what failed. */
+export interface UpdateEndpointRouteTablesResponse {
+  routetables?: string[];
+  error?: Array<{ bind_failed?: RouteTableErrorDetail[]; unbind_failed?: RouteTableErrorDetail[] }>;
+}
+
+/** Body of `PUT …/vpc-endpoints/{id}/policy` (`UpdateEndpointPolicyRequestBody`). */
+export interface UpdateEndpointPolicyRequest {
+  policy_statement?: PolicyStatement[];
+  policy_document?: unknown;
+}
+
+/** Resource types of the tag APIs (`/{resource_type}/…`). */
+export type TagResourceType = 'endpoint_service' | 'endpoint';
+
 /** Path prefix of every project-scoped call. */
 export const API_VERSION_PREFIX = '/v1';

@@ -38,7 +38,18 @@ export type OperationName =
   | 'permissionUpdate'
   | 'listConnections'
   | 'connectionAction'
-  | 'connectionDescription';
+  | 'connectionDescription'
+  | 'createEndpoint'
+  | 'getEndpoint'
+  | 'listEndpoints'
+  | 'updateEndpointWhitelist'
+  | 'updateEndpointRouteTables'
+  | 'updateEndpointPolicy'
+  | 'deleteEndpointPolicy'
+  | 'deleteEndpoint'
+  | 'endpointTags'
+  | 'endpointQueryTags'
+  | 'endpointProjectTags';
 
 /** Settings the handlers read (fixed for the simulator's life). */
 export interface ApiConfig {
@@ -51,7 +62,7 @@ export interface ApiConfig {
   rejectImmutableUpdates: boolean;
   /** Services per project, reported by `GET /quotas`. */
   quota: number;
-  /** Endpoints per project, reported by `GET /quotas` (the simulator creates none). */
+  /** Endpoints per project (`Endpoint.1018` beyond), reported by `GET /quotas`. */
   endpointQuota: number;
   /**
    * The looser reading of unconfirmed rules: list `limit=0` accepted, only identical port mappings
@@ -176,40 +187,44 @@ export const describeService: Handler = (ctx) => {
   return { status: 200, body };
 };
 
-/** The Huawei-operated public services the simulator lists (one DNS interface service). */
-const PUBLIC_SERVICES = [
-  { id: '1e2a4b8c-0d1f-4c3e-9a5b-6d7e8f901234', short: 'dns', created: Date.UTC(2020, 0, 1) },
-];
-
-/** `GET /vpc-endpoint-services/public`: Huawei-operated services, with name/id filters and paging. */
+/**
+ * `GET /vpc-endpoint-services/public`: Huawei-operated services (the built-in DNS one and those of the
+ * `publicServices` option), with name/id filters and paging.
+ */
 export const listPublicServices: Handler = (ctx) => {
   const paging = parsePaging(ctx.query, 1000, ctx.config.lenient);
   const name = ctx.query.get('endpoint_service_name');
   const sid = ctx.query.get('id');
-  const items = PUBLIC_SERVICES.map((p) => ({
-    id: p.id,
-    owner: 'huaweicloud',
-    service_name: `${ctx.config.region}.${p.short}.${p.id}`,
-    service_type: 'interface',
-    created_at: apiTime(p.created),
-    is_charge: false,
-    enable_policy: false,
-    created: p.created,
-  })).filter((p) => (!name || p.service_name.includes(name)) && (!sid || p.id === sid));
+  const items = ctx.state.opts.publicServices
+    .map((p) => ({
+      id: p.id,
+      owner: 'huaweicloud',
+      service_name: `${ctx.config.region}.${p.name}.${p.id}`,
+      service_type: p.serviceType ?? 'interface',
+      created_at: apiTime(p.createdMs ?? Date.UTC(2020, 0, 1)),
+      is_charge: false,
+      enable_policy: p.enablePolicy ?? false,
+      created: p.createdMs ?? Date.UTC(2020, 0, 1),
+    }))
+    .filter((p) => (!name || p.service_name.includes(name)) && (!sid || p.id === sid));
   const page = sortPage(items, paging, (p) => [p.created, p.created, 0]).map(
     ({ created: _c, ...rest }) => rest,
   );
   return { status: 200, body: { endpoint_services: page, total_count: items.length } };
 };
 
-/** `GET /quotas[?type=endpoint_service|endpoint]`: `used` is the project's stored services. */
+/** `GET /quotas[?type=endpoint_service|endpoint]`: `used` is the project's stored services / endpoints. */
 export const getQuotas: Handler = (ctx) => {
   const type = ctx.query.get('type');
   if (type !== null && type !== 'endpoint_service' && type !== 'endpoint')
     throw paramError('type must be endpoint_service or endpoint.');
   const all = [
     { type: 'endpoint_service', used: ctx.state.used(ctx.projectId), quota: ctx.config.quota },
-    { type: 'endpoint', used: 0, quota: ctx.config.endpointQuota },
+    {
+      type: 'endpoint',
+      used: ctx.state.endpoints.all(ctx.projectId).length,
+      quota: ctx.config.endpointQuota,
+    },
   ];
   const body: QuotasResponse = { quotas: { resources: all.filter((r) => type === null || r.type === type) } };
   return { status: 200, body };

@@ -39,9 +39,13 @@ throttling, fault injection). Prints "vpcep-simulator listening on http://HOST:P
   --failed-error-shape S   error[] entries of a failed service: sdk ({code, message}, default,
                            as the official SDKs model it) or legacy ({error_code, error_message})
   --quota N                services per project (default 50)
+  --endpoint-quota N       endpoints per project (default 50)
+  --dns-domain D           suffix of endpoints' private domain names
+                           {endpoint id}.{service name}.{region}.D (default vpcep.myhuaweicloud.com)
   --qps N                  calls a second per operation, 0 = off (default 0)
   --throttle-mode M        429 (APIGW.0308, default) or 0022 (400 EndPoint.0022)
-  --inventory FILE         JSON {"vpcs":[{"id","ports":["id" | {"id","lbType"}]}]}: only these exist
+  --inventory FILE         JSON {"vpcs":[{"id","ports":["id" | {"id","lbType"}],
+                           "subnets"?:[{"id","cidr"}],"routeTables"?:["id"]}]}: only these exist
   --max-services-per-port N  EndPoint.3056 beyond N (default 0: no cap)
   --whitelist-cap N        EndPoint.3049 beyond N entries (default 1000)
   --delete-status 200|204  success status of DELETE (default 204)
@@ -142,6 +146,8 @@ export function parseSimulatorArgs(
       'fail-rate': { type: 'string' },
       'failed-error-shape': { type: 'string' },
       quota: { type: 'string' },
+      'endpoint-quota': { type: 'string' },
+      'dns-domain': { type: 'string' },
       qps: { type: 'string' },
       'throttle-mode': { type: 'string' },
       inventory: { type: 'string' },
@@ -185,6 +191,7 @@ export function parseSimulatorArgs(
     deleteDelayMs: num(values['delete-delay'], '--delete-delay'),
     failRate: num(values['fail-rate'], '--fail-rate'),
     quota: num(values.quota, '--quota'),
+    endpointQuota: num(values['endpoint-quota'], '--endpoint-quota'),
     qps: num(values.qps, '--qps'),
     throttleMode: mode,
     maxServicesPerPort: num(values['max-services-per-port'], '--max-services-per-port'),
@@ -195,6 +202,7 @@ export function parseSimulatorArgs(
   };
   if (shape !== undefined) opts.failedErrorShape = shape;
   if (values['domain-id']) opts.domainId = values['domain-id'];
+  if (values['dns-domain']) opts.dnsDomain = values['dns-domain'];
   if (values['auth-token']) opts.authTokens = values['auth-token'];
   Object.assign(opts, parseIamArgs(values));
   if (values.inventory) opts.inventory = JSON.parse(readFileSync(values.inventory, 'utf8')) as Inventory;

@@ -14,16 +14,23 @@
  * | `DELETE /_sim/services/{id}` | `removeService(id)` |
  * | `POST /_sim/services/{id}/connections` `{domainId, endpointId?, markerId?, status?, description?}` | `addConnection(id, c)` |
  * | `DELETE /_sim/services/{id}/connections/{endpointId}` | `removeConnection(id, endpointId)` |
+ * | `GET /_sim/endpoints[?project_id=]` | `endpoints(projectId?)` |
+ * | `PATCH /_sim/endpoints/{id}` `{status?, error?}` | `mutateEndpoint(id, patch)` |
+ * | `POST /_sim/endpoints/{id}/complete` | `completeEndpoint(id)` (200 with the endpoint, 204 once gone) |
+ * | `DELETE /_sim/endpoints/{id}` | `removeEndpoint(id)` |
  */
 import { randomUUID } from 'node:crypto';
 import type {
+  CloudErrorItem,
   Connection,
   EndpointService,
   Permission,
   PortMapping,
   ServiceErrorItem,
   Tag,
+  VpcEndpoint,
 } from '../cloud/wire.js';
+import { renderEndpoint } from './endpoint-render.js';
 import { apiNotFound, paramError } from './errors.js';
 import { parseFaults, type FaultEngine, type Faults, type Throttle } from './faults.js';
 import { renderConnection, renderPermission, renderService } from './render.js';
@@ -55,6 +62,14 @@ export interface ConnectionRequest {
   /** Force a status instead of `pendingAcceptance`/`accepted` (e.g. `creating`). */
   status?: string;
   description?: string;
+}
+
+/** Drift of an endpoint (and so of its connection); fields are written as given, unvalidated. */
+export interface EndpointPatch {
+  /** The endpoint's and its connection's status (cancels a pending create or delete). */
+  status?: string;
+  /** The connection's `error[]` (shown while `failed`); `null` removes it. */
+  error?: CloudErrorItem[] | null;
 }
 
 /** Test controls of a running simulator. All take effect at once. */
@@ -95,6 +110,18 @@ export interface SimulatorControls {
   addPermission(serviceId: string, p: { permission: string; description?: string }): Permission;
   /** The account (domain) id of the simulator's first project: the owner of its services. */
   domainId(): string;
+  /** The stored endpoints (detail view), optionally of one project, in creation order. */
+  endpoints(projectId?: string): VpcEndpoint[];
+  /** Drift: changes an endpoint's status (any project), as the cloud might; bumps `updated_at`. */
+  mutateEndpoint(id: string, patch: EndpointPatch): VpcEndpoint;
+  /**
+   * Runs an endpoint's pending transition now instead of after its delay: a `creating` one becomes
+   * `pendingAcceptance`/`accepted`/`failed` as its create delay would make it, a `deleting` one is
+   * removed (undefined is returned). Otherwise nothing changes.
+   */
+  completeEndpoint(id: string): VpcEndpoint | undefined;
+  /** Deletes an endpoint at once (with its connection and address), without passing through `deleting`. */
+  removeEndpoint(id: string): void;
 }
 
 /** Everything the controls act on. */
@@ -171,6 +198,27 @@ export function createControls(d: ControlDeps): SimulatorControls {
     },
     services: (projectId) => state.all(projectId).map((s) => renderService(state, s, 'list')),
     removeService: (id) => state.remove(id),
+    endpoints: (projectId) =>
+      state.endpoints.all(projectId).map((e) => renderEndpoint(state.endpoints, e, 'get')),
+    mutateEndpoint: (id, patch) => {
+      const ep = state.endpoints.findAny(id);
+      const c = ep.connection;
+      if (patch.status !== undefined) {
+        ep.timer?.cancel();
+        ep.timer = undefined;
+        c.status = patch.status;
+        if (c.status === 'accepted') c.acceptedOnce = true;
+      }
+      if (patch.error === null) delete c.error;
+      else if (patch.error !== undefined) c.error = patch.error.map((e) => ({ ...e }));
+      c.updatedMs = state.opts.clock.now();
+      return renderEndpoint(state.endpoints, ep, 'get');
+    },
+    completeEndpoint: (id) =>
+      state.endpoints.complete(id)
+        ? renderEndpoint(state.endpoints, state.endpoints.findAny(id), 'get')
+        : undefined,
+    removeEndpoint: (id) => state.endpoints.remove(state.endpoints.findAny(id)),
   };
 }
 
@@ -189,6 +237,21 @@ function parseConnection(body: unknown): ConnectionRequest {
   if (typeof o.status === 'string') c.status = o.status;
   if (typeof o.description === 'string') c.description = o.description;
   return c;
+}
+
+function parseEndpointPatch(body: unknown): EndpointPatch {
+  const o = obj(body);
+  const p: EndpointPatch = {};
+  if (o.status !== undefined) {
+    if (typeof o.status !== 'string' || o.status === '') throw paramError('status must be a string.');
+    p.status = o.status;
+  }
+  if (o.error === null) p.error = null;
+  else if (o.error !== undefined) {
+    if (!Array.isArray(o.error)) throw paramError('error must be an array or null.');
+    p.error = o.error as CloudErrorItem[];
+  }
+  return p;
 }
 
 /** The result of a control route: a status and an optional JSON body. */
@@ -261,6 +324,17 @@ export function handleControl(
       return { status: 200, body: c.addConnection(id ?? '', parseConnection(body)) };
     case 'DELETE services/:id/connections/:sub':
       c.removeConnection(id ?? '', subId ?? '');
+      return { status: 204 };
+    case 'GET endpoints':
+      return { status: 200, body: { endpoints: c.endpoints(query.get('project_id') ?? undefined) } };
+    case 'PATCH endpoints/:id':
+      return { status: 200, body: c.mutateEndpoint(id ?? '', parseEndpointPatch(body)) };
+    case 'POST endpoints/:id/complete': {
+      const ep = c.completeEndpoint(id ?? '');
+      return ep ? { status: 200, body: ep } : { status: 204 };
+    }
+    case 'DELETE endpoints/:id':
+      c.removeEndpoint(id ?? '');
       return { status: 204 };
     default:
       throw apiNotFound();

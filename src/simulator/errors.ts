@@ -61,6 +61,7 @@ const VPCEP_CODES = {
   'EndPoint.3043': [400, 'Invalid service port.'],
   'EndPoint.3044': [400, 'Port mapping conflict.'],
   'EndPoint.3045': [400, 'The endpoint service cannot be modified in its current state.'],
+  'EndPoint.3046': [400, 'IP address conflict.'],
   'EndPoint.3049': [400, 'The whitelist has reached its limit.'],
   'EndPoint.3052': [400, 'port_id and ip cannot be modified together.'],
   'EndPoint.3053': [400, 'vip_port_id and ip cannot be modified together.'],
@@ -75,6 +76,7 @@ const VPCEP_CODES = {
   'EndPoint.3074': [400, 'Too many port mappings.'],
   'EndPoint.3075': [400, 'Invalid protocol.'],
   'EndPoint.3076': [400, 'Invalid endpoint service name.'],
+  'EndPoint.4004': [404, 'The subnet does not exist.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 /** A VPCEP error code the simulator knows. */
@@ -84,6 +86,15 @@ export type VpcepCode = keyof typeof VPCEP_CODES;
 export function vpcepError(code: VpcepCode, detail?: string): SimError {
   const [status, message] = VPCEP_CODES[code];
   return new SimError(status, code, detail ? `${message} ${detail}` : message);
+}
+
+/** `Endpoint.1018` (the cloud's casing) for the endpoint quota of a project (`quota` endpoints). */
+export function endpointQuotaError(quota: number): SimError {
+  return new SimError(
+    400,
+    'Endpoint.1018',
+    `The endpoint quota is exceeded: at most ${quota} endpoints per project.`,
+  );
 }
 
 /** Shorthand for the ubiquitous `EndPoint.0002` parameter error. */

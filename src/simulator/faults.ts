@@ -30,6 +30,8 @@ export type FaultErrorKind = '500' | '504' | '429' | '0022' | 'nestedShape';
  *   destroyed (`mode: 'reset'`) or answered 504 `EndPoint.0013` (`mode: '504'`), after `holdMs`
  *   (default 0): the window in which a test can kill the caller between the commit and the response.
  * - `failCreates`: the next N creates end `failed` (besides the configured `failRate`).
+ * - `failEndpointCreates`: the next N endpoint creates end `failed` (with an `error[]`) when their
+ *   create delay has passed.
  * - `match`: the error, latency and reset faults hit only requests whose path or body contains this
  *   string (e.g. a description that marks some resources), so a test can fault some resources and
  *   leave others healthy.
@@ -47,6 +49,7 @@ export interface Faults {
   resetCount?: number;
   commitThenDrop?: { operation: OperationName; count: number; mode: 'reset' | '504'; holdMs?: number };
   failCreates?: number;
+  failEndpointCreates?: number;
   match?: string;
   retryAfter?: string;
 }
@@ -84,6 +87,7 @@ export function parseFaults(v: unknown): Faults {
   count(f.errorCount, 'errorCount');
   count(f.resetCount, 'resetCount');
   count(f.failCreates, 'failCreates');
+  count(f.failEndpointCreates, 'failEndpointCreates');
   if (
     f.errorKind !== undefined &&
     !['500', '504', '429', '0022', 'nestedShape'].includes(String(f.errorKind))
@@ -212,7 +216,7 @@ export class FaultEngine {
     );
   }
 
-  private consume(field: 'errorCount' | 'resetCount' | 'failCreates'): boolean {
+  private consume(field: 'errorCount' | 'resetCount' | 'failCreates' | 'failEndpointCreates'): boolean {
     const n = this.faults[field] ?? 0;
     if (n <= 0) return false;
     this.faults[field] = n - 1;
@@ -260,5 +264,10 @@ export class FaultEngine {
   /** True if the create completing now should end `failed` (`failCreates` first, then `failRate`). */
   createFails(failRate: number): boolean {
     return this.consume('failCreates') || (failRate > 0 && this.random() < failRate);
+  }
+
+  /** True if the endpoint create completing now should end `failed` (`failEndpointCreates`). */
+  endpointCreateFails(): boolean {
+    return this.consume('failEndpointCreates');
   }
 }

@@ -18,11 +18,14 @@ import { createControls, type SimulatorControls } from './controls.js';
 import { FaultEngine, parseFaults, type Faults } from './faults.js';
 import { SimIam, type IamErrorShape, type SimIamUser, type SimProject } from './iam.js';
 import { createRequestListener } from './server.js';
+import { BUILTIN_PUBLIC_SERVICES, checkPublicServices, type PublicService } from './public-services.js';
 import { SimState, type FailedErrorShape, type Inventory } from './state.js';
 
-export type { SimulatorControls, ServicePatch, ConnectionRequest } from './controls.js';
+export type { SimulatorControls, ServicePatch, ConnectionRequest, EndpointPatch } from './controls.js';
 export type { Faults, FaultErrorKind, Throttle } from './faults.js';
 export type { Inventory, FailedErrorShape } from './state.js';
+export type { PublicService } from './public-services.js';
+export type { InventorySubnet } from './network.js';
 export type { OperationName } from './api.js';
 export type { SimCredential, SimToken } from './auth.js';
 export type { SimIamUser, IamErrorShape } from './iam.js';
@@ -86,14 +89,29 @@ export interface SimulatorOptions {
   failedErrorShape?: FailedErrorShape;
   /** Services per project (`Endpoint.1018` beyond); default 50. */
   quota?: number;
-  /** Endpoints per project reported by `GET /quotas`; default 50. */
+  /** Endpoints per project (`Endpoint.1018` beyond, reported by `GET /quotas`); default 50. */
   endpointQuota?: number;
   /** Per-operation calls a second (0 = off, default); refused per `throttleMode`. */
   qps?: number;
   /** `429` (default): 429 `APIGW.0308`; `0022`: 400 `EndPoint.0022`. */
   throttleMode?: '429' | '0022';
-  /** Fixed VPCs and ports (unknown VPC `EndPoint.2001`, unknown port `EndPoint.3008`); default: any well-formed id. */
+  /**
+   * Fixed VPCs, ports, subnets and route tables (unknown VPC `EndPoint.2001`, unknown port
+   * `EndPoint.3008`, subnet not of the VPC `EndPoint.4004`); default: any well-formed id, subnets
+   * `10.x.y.0/24` derived from their ids.
+   */
   inventory?: Inventory;
+  /**
+   * Huawei-operated services besides the built-in DNS one (listed publicly, connectable by every
+   * account without approval), e.g. a gateway service with `enablePolicy` for route tables and
+   * endpoint policies.
+   */
+  publicServices?: PublicService[];
+  /**
+   * Suffix of endpoints' private domain names `{endpoint id}.{service short name}.{region}.{dnsDomain}`
+   * (default `vpcep.myhuaweicloud.com`; the real format is unconfirmed, see README).
+   */
+  dnsDomain?: string;
   /** Services per backend port (`EndPoint.3056` beyond); 0 = no cap (default). */
   maxServicesPerPort?: number;
   /** Whitelist entries per service (`EndPoint.3049` beyond); default 1000. */
@@ -170,6 +188,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   if (failedErrorShape !== 'sdk' && failedErrorShape !== 'legacy')
     throw new Error(`failedErrorShape must be 'sdk' or 'legacy', got ${JSON.stringify(failedErrorShape)}`);
   const quota = options.quota ?? 50;
+  const publicServices = [...BUILTIN_PUBLIC_SERVICES, ...(options.publicServices ?? [])];
+  checkPublicServices(publicServices);
+  const dnsDomain = options.dnsDomain ?? 'vpcep.myhuaweicloud.com';
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(dnsDomain))
+    throw new Error(`dnsDomain must be a domain name, got ${JSON.stringify(dnsDomain)}`);
   const state = new SimState({
     region: options.region ?? 'cn-north-4',
     clock,
@@ -181,6 +204,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     inventory: options.inventory,
     maxServicesPerPort: options.maxServicesPerPort ?? 0,
     lenient: options.lenient ?? false,
+    publicServices,
+    dnsDomain,
+    decideEndpointFailure: () => faults.endpointCreateFails(),
   });
   const config: ApiConfig = {
     region: options.region ?? 'cn-north-4',

@@ -205,28 +205,34 @@ export const connectionDescription: Handler = (ctx) => {
  */
 export const tagAction: Handler = (ctx) => {
   const svc = service(ctx);
-  const o = asObject(ctx.body);
+  svc.tags = applyTagAction(ctx.body, svc.tags);
+  return { status: 204 };
+};
+
+/**
+ * The tag list after a `tags/action` body (`create` upserts by key, at most 10 in all, `EndPoint.3069`;
+ * `delete` removes by key, and by value when one is given); throws, leaving `current` as it was, on a
+ * bad body (`EndPoint.0007` action, `EndPoint.3066` empty list, the tag rules).
+ */
+export function applyTagAction(body: unknown, current: Tag[]): Tag[] {
+  const o = asObject(body);
   if (o.action !== 'create' && o.action !== 'delete')
     throw vpcepError('EndPoint.0007', 'action must be create or delete.');
   if (Array.isArray(o.tags) && o.tags.length === 0) throw vpcepError('EndPoint.3066');
   const tags = validateTags(o.tags, o.action === 'delete');
-  if (o.action === 'create') {
-    const next = svc.tags.map((t) => ({ ...t }));
-    for (const t of tags) {
-      const existing = next.find((x) => x.key === t.key);
-      if (existing) existing.value = t.value ?? '';
-      else next.push({ key: t.key, value: t.value ?? '' });
-    }
-    if (next.length > MAX_TAGS)
-      throw vpcepError('EndPoint.3069', `A service holds at most ${MAX_TAGS} tags.`);
-    svc.tags = next;
-  } else {
-    svc.tags = svc.tags.filter(
+  if (o.action === 'delete')
+    return current.filter(
       (x) => !tags.some((t) => t.key === x.key && (t.value === undefined || t.value === x.value)),
     );
+  const next = current.map((t) => ({ ...t }));
+  for (const t of tags) {
+    const existing = next.find((x) => x.key === t.key);
+    if (existing) existing.value = t.value ?? '';
+    else next.push({ key: t.key, value: t.value ?? '' });
   }
-  return { status: 204 };
-};
+  if (next.length > MAX_TAGS) throw vpcepError('EndPoint.3069', `A resource holds at most ${MAX_TAGS} tags.`);
+  return next;
+}
 
 interface TagFilter {
   key: string;
@@ -258,8 +264,22 @@ function hasTag(tags: Tag[], f: TagFilter): boolean {
  * match), `not_tags_any` (excluded if any matches), `matches` (`resource_name`, substring of the full
  * service name), `without_any_tag`. `limit` 1–1000 (default 1000) and `offset` as numbers or strings.
  */
-export const queryTags: Handler = (ctx) => {
-  const o = asObject(ctx.body);
+export const queryTags: Handler = (ctx) =>
+  queryResources(
+    ctx.body,
+    ctx.state.all(ctx.projectId).map((s) => ({ id: s.id, name: ctx.state.fullName(s), tags: s.tags })),
+  );
+
+/** A resource as the tag queries see it: its id, its name (`matches` on `resource_name`) and tags. */
+export interface TaggedResource {
+  id: string;
+  name: string;
+  tags: Tag[];
+}
+
+/** Runs a `resource_instances/action` body (see {@link queryTags}) over `resources`, in their order. */
+export function queryResources(body: unknown, resources: TaggedResource[]): ReturnType<Handler> {
+  const o = asObject(body);
   if (o.action !== 'filter' && o.action !== 'count')
     throw vpcepError('EndPoint.0007', 'action must be filter or count.');
   const tags = tagFilters(o.tags, 'tags');
@@ -280,29 +300,31 @@ export const queryTags: Handler = (ctx) => {
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw vpcepError('EndPoint.0006');
   const offset = looseInt(o.offset, 0);
   if (!Number.isInteger(offset) || offset < 0) throw vpcepError('EndPoint.0010');
-  const matched = ctx.state.all(ctx.projectId).filter((s) => {
+  const matched = resources.filter((s) => {
     if (o.without_any_tag === true) return s.tags.length === 0;
     if (!tags.every((f) => hasTag(s.tags, f))) return false;
     if (anyTags.length > 0 && !anyTags.some((f) => hasTag(s.tags, f))) return false;
     if (notTags.length > 0 && notTags.every((f) => hasTag(s.tags, f))) return false;
     if (notAny.some((f) => hasTag(s.tags, f))) return false;
-    const full = ctx.state.fullName(s);
-    return names.every((n) => full.includes(n));
+    return names.every((n) => s.name.includes(n));
   });
   if (o.action === 'count') return { status: 200, body: { total_count: matched.length } };
-  const resources: ResourceInstance[] = matched.slice(offset, offset + limit).map((s) => ({
+  const page: ResourceInstance[] = matched.slice(offset, offset + limit).map((s) => ({
     resource_id: s.id,
-    resource_name: ctx.state.fullName(s),
+    resource_name: s.name,
     tags: s.tags.map((t) => ({ ...t })),
   }));
-  return { status: 200, body: { resources, total_count: matched.length } };
-};
+  return { status: 200, body: { resources: page, total_count: matched.length } };
+}
 
 /** `GET /endpoint_service/tags`: the project's tag keys with their values `{"tags":[{key, values}]}`. */
-export const projectTags: Handler = (ctx) => {
+export const projectTags: Handler = (ctx) => collectTags(ctx.state.all(ctx.projectId).map((s) => s.tags));
+
+/** `{"tags":[{key, values}]}` over the tag lists of a project's resources (keys in first-seen order). */
+export function collectTags(lists: Tag[][]): ReturnType<Handler> {
   const byKey = new Map<string, Set<string>>();
-  for (const s of ctx.state.all(ctx.projectId))
-    for (const t of s.tags) byKey.set(t.key, (byKey.get(t.key) ?? new Set()).add(t.value));
+  for (const list of lists)
+    for (const t of list) byKey.set(t.key, (byKey.get(t.key) ?? new Set()).add(t.value));
   const tags = [...byKey].map(([key, values]) => ({ key, values: [...values] }));
   return { status: 200, body: { tags } };
-};
+}

@@ -29,6 +29,19 @@ import {
   queryTags,
   tagAction,
 } from './relations.js';
+import {
+  createEndpoint,
+  deleteEndpoint,
+  deleteEndpointPolicy,
+  endpointProjectTags,
+  endpointQueryTags,
+  endpointTagAction,
+  getEndpoint,
+  listEndpoints,
+  updateEndpointPolicy,
+  updateEndpointRouteTables,
+  updateEndpointWhitelist,
+} from './endpoints.js';
 
 interface Route {
   method: string;
@@ -38,6 +51,7 @@ interface Route {
 }
 
 const S = 'vpc-endpoint-services';
+const E = 'vpc-endpoints';
 const table: Array<[string, string, OperationName, Handler]> = [
   ['POST', S, 'create', createService],
   ['GET', S, 'list', listServices],
@@ -59,6 +73,17 @@ const table: Array<[string, string, OperationName, Handler]> = [
   ['GET', 'endpoint_service/tags', 'projectTags', projectTags],
   ['POST', 'endpoint_service/:id/tags/action', 'tags', tagAction],
   ['GET', 'quotas', 'quotas', getQuotas],
+  ['POST', E, 'createEndpoint', createEndpoint],
+  ['GET', E, 'listEndpoints', listEndpoints],
+  ['GET', `${E}/:id`, 'getEndpoint', getEndpoint],
+  ['PUT', `${E}/:id`, 'updateEndpointWhitelist', updateEndpointWhitelist],
+  ['DELETE', `${E}/:id`, 'deleteEndpoint', deleteEndpoint],
+  ['PUT', `${E}/:id/routetables`, 'updateEndpointRouteTables', updateEndpointRouteTables],
+  ['PUT', `${E}/:id/policy`, 'updateEndpointPolicy', updateEndpointPolicy],
+  ['DELETE', `${E}/:id/policy`, 'deleteEndpointPolicy', deleteEndpointPolicy],
+  ['POST', 'endpoint/resource_instances/action', 'endpointQueryTags', endpointQueryTags],
+  ['GET', 'endpoint/tags', 'endpointProjectTags', endpointProjectTags],
+  ['POST', 'endpoint/:id/tags/action', 'endpointTags', endpointTagAction],
 ];
 
 const ROUTES: Route[] = table.map(([method, path, op, handler]) => ({

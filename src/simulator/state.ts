@@ -6,92 +6,36 @@
  * and schedules its removal, after which every call answers 404 `EndPoint.0005`. Backend rules span
  * projects: a port id is bound to one VPC, and services sharing a port id may not repeat a
  * `(server_port, protocol)` pair. Everything here is synchronous; only the transitions are timed.
+ * The consumer side ({@link EndpointStore}, {@link SimNetwork}) hangs off the same state, so an
+ * endpoint's connection is one of these services' connections.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, TimerHandle } from '../runtime/clock.js';
-import type {
-  CloudErrorItem,
-  PortMapping,
-  ServerType,
-  ServiceErrorItem,
-  Tag,
-  TcpProxy,
-} from '../cloud/wire.js';
+import type { Clock } from '../runtime/clock.js';
+import type { PortMapping } from '../cloud/wire.js';
+import { EndpointStore } from './endpoint-state.js';
 import { notFound, paramError, vpcepError } from './errors.js';
+import { SimNetwork } from './network.js';
+import type { PublicService } from './public-services.js';
+import {
+  failedCreateError,
+  sortPage,
+  type FailedErrorShape,
+  type Inventory,
+  type StoredConnection,
+  type StoredService,
+} from './stored.js';
 import type { CreateInput, Paging, UpdateInput } from './validation.js';
 
-/** A fixed set of VPCs and their ports; when given, unknown VPCs and ports are refused. */
-export interface Inventory {
-  vpcs: Array<{
-    id: string;
-    /** Port ids, or ports with the type of load balancer they belong to (LB ports move only to the same type). */
-    ports: Array<string | { id: string; lbType?: 'shared' | 'dedicated' }>;
-  }>;
-}
-
-/** A whitelist entry as stored. */
-export interface StoredPermission {
-  id: string;
-  permission: string;
-  type: 'domainId' | 'orgPath';
-  createdMs: number;
-  description?: string;
-}
-
-/** A consumer endpoint's connection to a service. */
-export interface StoredConnection {
-  id: string;
-  markerId: number;
-  domainId: string;
-  status: string;
-  createdMs: number;
-  updatedMs: number;
-  description?: string;
-  error?: CloudErrorItem[];
-}
-
-/** An endpoint service as stored (camelCase; rendered to the wire by `render.ts`). */
-export interface StoredService {
-  id: string;
-  projectId: string;
-  domainId: string;
-  seq: number;
-  portId: string;
-  vpcId: string;
-  poolId: string;
-  name: string;
-  serverType: ServerType;
-  serviceType: string;
-  approvalEnabled: boolean;
-  ports: PortMapping[];
-  tcpProxy: TcpProxy | string;
-  tags: Tag[];
-  description?: string;
-  enablePolicy: boolean;
-  status: string;
-  error?: ServiceErrorItem[];
-  ip?: string;
-  vipPortId?: string;
-  createdMs: number;
-  updatedMs: number;
-  permissions: StoredPermission[];
-  connections: StoredConnection[];
-  timer?: TimerHandle;
-}
-
-/**
- * Shape of the entries of a failed service's `error[]`: `sdk` = `{code, message}`, as Huawei's official
- * Go and Node SDKs model it (`Error`, `ModelError`); `legacy` = `{error_code, error_message}`, as the
- * team's API notes said.
- */
-export type FailedErrorShape = 'sdk' | 'legacy';
-
-/** The `error[]` entry of a create that ended `failed`, in `shape`. */
-export function failedCreateError(shape: FailedErrorShape): ServiceErrorItem {
-  const code = 'EndPoint.3001';
-  const message = 'Failed to create the port for the endpoint service.';
-  return shape === 'legacy' ? { error_code: code, error_message: message } : { code, message };
-}
+export {
+  apiTime,
+  failedCreateError,
+  sortPage,
+  type FailedErrorShape,
+  type Inventory,
+  type StoredConnection,
+  type StoredPermission,
+  type StoredService,
+} from './stored.js';
 
 /** Tunables of the state machine. */
 export interface StateOptions {
@@ -110,11 +54,12 @@ export interface StateOptions {
   maxServicesPerPort: number;
   /** Looser reading: updates allowed in any state but `deleting` (strict: only `available`). */
   lenient: boolean;
-}
-
-/** Formats epoch ms as the API's `YYYY-MM-DDTHH:MM:SSZ`. */
-export function apiTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  /** Huawei-operated services (listed publicly, connectable by anyone without approval). */
+  publicServices: readonly PublicService[];
+  /** Suffix of endpoints' private domain names. */
+  dnsDomain: string;
+  /** Decides, when an endpoint's create completes, whether it ends `failed`. */
+  decideEndpointFailure: () => boolean;
 }
 
 /** Statuses of connections that count as live: they block deletion. */
@@ -127,8 +72,29 @@ export class SimState {
   private readonly portVpc = new Map<string, string>();
   private seq = 0;
   private marker = 100_000;
+  /** Subnets, address pools and route tables of the consumer side. */
+  readonly network: SimNetwork;
+  /** The consumer side: endpoints, each driving a connection of this store's services. */
+  readonly endpoints: EndpointStore;
 
-  constructor(readonly opts: StateOptions) {}
+  constructor(readonly opts: StateOptions) {
+    this.network = new SimNetwork(opts.inventory);
+    this.endpoints = new EndpointStore({
+      clock: opts.clock,
+      region: opts.region,
+      createDelayMs: opts.createDelayMs,
+      deleteDelayMs: opts.deleteDelayMs,
+      dnsDomain: opts.dnsDomain,
+      network: this.network,
+      knownVpc: (vpcId) => !opts.inventory || opts.inventory.vpcs.some((v) => v.id === vpcId),
+      publicServices: opts.publicServices,
+      service: (id) => this.services.get(id),
+      fullName: (svc) => this.fullName(svc),
+      admits: (svc, domainId) => this.admits(svc, domainId),
+      nextMarker: () => this.marker++,
+      decideFailure: opts.decideEndpointFailure,
+    });
+  }
 
   /** Full service name: `{region}.{name}.{id}`, or `{region}.{id}` without a name. */
   fullName(svc: StoredService): string {
@@ -381,18 +347,25 @@ export class SimState {
       updatedMs: now,
     };
     if (c.description !== undefined) conn.description = c.description;
+    if (conn.status === 'accepted') conn.acceptedOnce = true;
     if (svc.connections.some((x) => x.id === conn.id))
       throw paramError(`Endpoint ${conn.id} is already connected.`);
     svc.connections.push(conn);
     return conn;
   }
 
-  /** The consumer deletes its endpoint (test control): the connection disappears. */
+  /**
+   * The consumer deletes its endpoint (test control): the connection disappears, and so does the
+   * endpoint behind it when there is one (as if its delete had completed).
+   */
   removeConnection(serviceId: string, endpointId: string): void {
     const svc = this.findAny(serviceId);
     const i = svc.connections.findIndex((c) => c.id === endpointId);
-    if (i < 0) throw notFound();
-    svc.connections.splice(i, 1);
+    const conn = svc.connections[i];
+    if (i < 0 || !conn) throw notFound();
+    const ep = this.endpoints.byConnection(conn);
+    if (ep) this.endpoints.remove(ep);
+    else svc.connections.splice(i, 1);
   }
 
   /**
@@ -411,27 +384,18 @@ export class SimState {
     if (conn.status === 'creating') throw vpcepError('EndPoint.2019');
     if (conn.status === 'deleting') throw vpcepError('EndPoint.2018');
     conn.status = action === 'receive' ? 'accepted' : 'rejected';
+    if (conn.status === 'accepted') conn.acceptedOnce = true;
     conn.updatedMs = this.opts.clock.now();
     return conn;
   }
 
-  /** Clears every service and binding (and cancels pending transitions). */
+  /** Clears every service, endpoint and binding (and cancels pending transitions). */
   reset(): void {
     for (const s of this.services.values()) s.timer?.cancel();
     this.services.clear();
     this.portVpc.clear();
     this.pools.clear();
+    this.endpoints.reset();
+    this.network.reset();
   }
-}
-
-/** Sorts by `create_at`/`update_at` (ties by creation order) and cuts the page. */
-export function sortPage<T>(items: T[], paging: Paging, keys: (t: T) => [number, number, number]): T[] {
-  const dir = paging.sortDir === 'asc' ? 1 : -1;
-  const idx = paging.sortKey === 'create_at' ? 0 : 1;
-  const sorted = [...items].sort((a, b) => {
-    const ka = keys(a);
-    const kb = keys(b);
-    return dir * (ka[idx] - kb[idx] || ka[2] - kb[2]);
-  });
-  return sorted.slice(paging.offset, paging.offset + paging.limit);
 }

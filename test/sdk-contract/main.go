@@ -6,7 +6,10 @@
 // Environment: VPCEP_ENDPOINT (the simulator's URL), HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK,
 // HUAWEICLOUD_SDK_PROJECT_ID (the credential it accepts), HUAWEICLOUD_REGION (the region in full
 // service names, default cn-north-4), and optionally SDK_CONTRACT_TEMP_AK, SDK_CONTRACT_TEMP_SK,
-// SDK_CONTRACT_TEMP_TOKEN (a temporary credential of the same project, signed with X-Security-Token).
+// SDK_CONTRACT_TEMP_TOKEN (a temporary credential of the same project, signed with X-Security-Token),
+// and for the consumer side SDK_CONTRACT_CONSUMER_AK, SDK_CONTRACT_CONSUMER_SK,
+// SDK_CONTRACT_CONSUMER_PROJECT_ID, SDK_CONTRACT_CONSUMER_DOMAIN_ID (a second account, in its own
+// project) and SDK_CONTRACT_GATEWAY_SERVICE_ID (a Huawei-operated gateway service with endpoint policies).
 // The simulator's loopback test controls (/_sim/) stand in for what only the cloud or a consumer does:
 // finishing a create and connecting a consumer endpoint.
 package main
@@ -63,6 +66,15 @@ func run() int {
 			fmt.Fprintln(os.Stderr, "sdk-contract: building the temporary-credential client:", err)
 			return 2
 		}
+	}
+	if cak, csk, cproj := os.Getenv("SDK_CONTRACT_CONSUMER_AK"), os.Getenv("SDK_CONTRACT_CONSUMER_SK"), os.Getenv("SDK_CONTRACT_CONSUMER_PROJECT_ID"); cak != "" {
+		if s.cons, err = newClient(endpoint, capt, cak, csk, cproj, ""); err != nil {
+			fmt.Fprintln(os.Stderr, "sdk-contract: building the consumer client:", err)
+			return 2
+		}
+		s.consProject = cproj
+		s.consumer = env("SDK_CONTRACT_CONSUMER_DOMAIN_ID", s.consumer)
+		s.gateway = os.Getenv("SDK_CONTRACT_GATEWAY_SERVICE_ID")
 	}
 	if s.wrong, err = newClient(endpoint, capt, ak, sk+"-wrong", project, ""); err != nil {
 		fmt.Fprintln(os.Stderr, "sdk-contract: building the wrong-secret client:", err)

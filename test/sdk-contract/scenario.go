@@ -10,14 +10,18 @@ import (
 
 // scenario is one pass over every operation the simulator serves, in an order that gives each call
 // something to act on: quotas, create, get, list, update, rename, describe, public services, tags and
-// tag queries, the whitelist, connections, delete.
+// tag queries, the whitelist, connections, the consumer's endpoints (scenario_endpoints.go), delete.
 type scenario struct {
-	c, temp, wrong *vpcep.VpcepClient
-	r              *reporter
-	ctl            controls
-	region         string
-	project        string
-	consumer       string
+	// c is the provider's client; cons (optional) a consumer account's, in its own project.
+	c, temp, wrong, cons *vpcep.VpcepClient
+	r                    *reporter
+	ctl                  controls
+	region               string
+	project              string
+	consumer             string
+	consProject          string
+	// gateway is the id of a Huawei-operated gateway service with endpoint policies.
+	gateway string
 
 	id, name string
 }
@@ -68,6 +72,15 @@ func (s *scenario) run() error {
 	s.whitelist()
 	if err := s.connections(); err != nil {
 		return err
+	}
+	if s.cons != nil {
+		if err := s.endpoints(); err != nil {
+			return err
+		}
+	}
+	s.permissionAction("AddOrRemoveServicePermissions/remove", model.GetAddOrRemoveServicePermissionsRequestBodyActionEnum().REMOVE, "iam:domain::"+s.consumer, false)
+	if s.cons != nil {
+		s.endpointNotWhitelisted()
 	}
 	if s.temp != nil {
 		resp, err := s.temp.ListQuotaDetails(&model.ListQuotaDetailsRequest{})
@@ -474,7 +487,6 @@ func (s *scenario) connections() error {
 
 	// Rejected connections do not block the delete below.
 	act("AcceptOrRejectEndpoint/reject", acts.REJECT, "rejected")
-	s.permissionAction("AddOrRemoveServicePermissions/remove", model.GetAddOrRemoveServicePermissionsRequestBodyActionEnum().REMOVE, "iam:domain::"+s.consumer, false)
 	return nil
 }
 

@@ -115,6 +115,18 @@ describe('vpcep-simulator CLI', () => {
     expect(parseSimulatorArgs(['--help'], {})).toBe('help');
   });
 
+  it('the consumer-side flags: endpoint quota and DNS domain (unset: the library defaults)', () => {
+    const creds = ['--access-key', 'a', '--secret-key', 's', '--project-id', 'p'];
+    expect(
+      parseSimulatorArgs([...creds, '--endpoint-quota', '3', '--dns-domain', 'ep.example.test'], {}),
+    ).toMatchObject({
+      endpointQuota: 3,
+      dnsDomain: 'ep.example.test',
+    });
+    expect(parseSimulatorArgs(creds, {})).not.toHaveProperty('dnsDomain');
+    expect(() => parseSimulatorArgs([...creds, '--endpoint-quota', 'many'], {})).toThrow(/--endpoint-quota/);
+  });
+
   it('prints only the ready line on stdout, serves, and stops on SIGTERM', async () => {
     const out: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {

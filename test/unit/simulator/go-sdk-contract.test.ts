@@ -28,6 +28,20 @@ const TEMP = {
   secretKey: 'sdk-contract-temp-secret',
   token: 'sdk-contract-token-0001',
 };
+/** A second account, in its own project: the consumer whose endpoints connect to the provider's service. */
+const CONSUMER = {
+  accessKey: 'SDKCONTRACTCONSUMERAK',
+  secretKey: 'sdk-contract-consumer-secret',
+  projectId: '1b2c3d4e5f60718293a4b5c6d7e8f9a0',
+  domainId: 'c0115e7e1d0c4f6a9b3e2d1c0b9a8f7e',
+};
+/** A Huawei-operated gateway service with endpoint policies (route tables, policy_statement). */
+const GATEWAY = {
+  id: '2f3b5c9d-1e20-4d4f-8b6c-7e8f9a012345',
+  name: 'obs',
+  serviceType: 'gateway',
+  enablePolicy: true,
+} as const;
 
 /**
  * Which SDK calls must reach each simulator operation. Typed by `OperationName`, so an operation added
@@ -39,7 +53,7 @@ const COVERAGE: Record<OperationName, readonly string[]> = {
   list: ['ListEndpointService'],
   update: ['UpdateEndpointService'],
   rename: ['UpdateEndpointServiceName'],
-  delete: ['DeleteEndpointService'],
+  delete: ['DeleteEndpointService', 'DeleteEndpointService/inUse'],
   describe: ['ListServiceDescribeDetails/byId', 'ListServiceDescribeDetails/byName'],
   listPublic: ['ListServicePublicDetails'],
   quotas: [
@@ -47,6 +61,8 @@ const COVERAGE: Record<OperationName, readonly string[]> = {
     'ListQuotaDetails/afterCreate',
     'ListQuotaDetails/wrongSecret',
     'ListQuotaDetails/securityToken',
+    'ListQuotaDetails/endpoint',
+    'ListQuotaDetails/endpointAfterCreate',
   ],
   tags: ['BatchAddOrRemoveResourceInstance/create', 'BatchAddOrRemoveResourceInstance/delete'],
   queryTags: ['ListResourceInstances/filter', 'ListResourceInstances/count'],
@@ -56,9 +72,36 @@ const COVERAGE: Record<OperationName, readonly string[]> = {
   permissionBatchCreate: ['BatchAddEndpointServicePermissions'],
   permissionBatchDelete: ['BatchRemoveEndpointServicePermissions'],
   permissionUpdate: ['UpdateEndpointServicePermissionDesc'],
-  listConnections: ['ListServiceConnections'],
-  connectionAction: ['AcceptOrRejectEndpoint/receive', 'AcceptOrRejectEndpoint/reject'],
+  listConnections: [
+    'ListServiceConnections',
+    'ListServiceConnections/endpoint',
+    'ListServiceConnections/afterEndpointDelete',
+  ],
+  connectionAction: [
+    'AcceptOrRejectEndpoint/receive',
+    'AcceptOrRejectEndpoint/reject',
+    'AcceptOrRejectEndpoint/receiveEndpoint',
+  ],
   connectionDescription: ['UpdateEndpointConnectionsDesc'],
+  createEndpoint: ['CreateEndpoint', 'CreateEndpoint/gateway', 'CreateEndpoint/notWhitelisted'],
+  getEndpoint: [
+    'ListEndpointInfoDetails',
+    'ListEndpointInfoDetails/otherProject',
+    'ListEndpointInfoDetails/afterDelete',
+    'ListEndpointInfoDetails/missing',
+  ],
+  listEndpoints: ['ListEndpoints'],
+  updateEndpointWhitelist: ['UpdateEndpointWhite'],
+  updateEndpointRouteTables: ['UpdateEndpointRoutetable'],
+  updateEndpointPolicy: ['UpdateEndpointPolicy'],
+  deleteEndpointPolicy: ['DeleteEndpointPolicy'],
+  deleteEndpoint: ['DeleteEndpoint', 'DeleteEndpoint/gateway'],
+  endpointTags: [
+    'BatchAddOrRemoveResourceInstance/endpointCreate',
+    'BatchAddOrRemoveResourceInstance/endpointDelete',
+  ],
+  endpointQueryTags: ['ListResourceInstances/endpointFilter', 'ListResourceInstances/endpointCount'],
+  endpointProjectTags: ['ListQueryProjectResourceTags/endpoint'],
 };
 const EXPECTED_OPS = Object.values(COVERAGE).flat();
 
@@ -191,7 +234,9 @@ beforeAll(async () => {
     deleteDelayMs: 60_000,
     credentials: [
       { accessKey: TEMP.accessKey, secretKey: TEMP.secretKey, securityToken: TEMP.token, projectId: PROJECT },
+      CONSUMER,
     ],
+    publicServices: [GATEWAY],
     clock: new ManualClock(Date.now()),
   });
   const r = await run(bin, [], {
@@ -205,6 +250,11 @@ beforeAll(async () => {
       SDK_CONTRACT_TEMP_AK: TEMP.accessKey,
       SDK_CONTRACT_TEMP_SK: TEMP.secretKey,
       SDK_CONTRACT_TEMP_TOKEN: TEMP.token,
+      SDK_CONTRACT_CONSUMER_AK: CONSUMER.accessKey,
+      SDK_CONTRACT_CONSUMER_SK: CONSUMER.secretKey,
+      SDK_CONTRACT_CONSUMER_PROJECT_ID: CONSUMER.projectId,
+      SDK_CONTRACT_CONSUMER_DOMAIN_ID: CONSUMER.domainId,
+      SDK_CONTRACT_GATEWAY_SERVICE_ID: GATEWAY.id,
     },
     timeoutMs: 120_000,
   });
