@@ -1,9 +1,11 @@
 /**
  * The VPCEP client: typed operations over signed HTTP, with rate limiting, retries and an error model.
- * The operator's only way to the cloud; knows nothing of Kubernetes.
+ * The operator's only way to the cloud; knows nothing of Kubernetes. Endpoint services and their tags
+ * are here; the whitelist and connections in client-access.ts; the consumer side (VPC endpoints) in
+ * client-endpoints.ts.
  */
 import type { CallOptions } from './caller.js';
-import { AccessClient } from './client-access.js';
+import { EndpointClient } from './client-endpoints.js';
 import { requireIds, sameId, toQuery } from './client-base.js';
 import {
   decodeDescribe,
@@ -58,15 +60,17 @@ export { ABORTED_CODE } from './caller.js';
  *   whether the cloud refused for rate reasons;
  * - a 3xx is never followed nor a success (`terminal`, `Client.Redirect`); a 431 and credential bytes
  *   Node will not put in a header are `auth` (`Client.HeaderTooLarge`, `Client.InvalidHeader`);
- * - {@link createService} is never repeated unless the cloud certainly did not act (see there);
+ * - {@link createService} and `createEndpoint` are never repeated unless the cloud certainly did not
+ *   act (see there);
  * - every method takes an optional last argument {@link CallOptions}: when its `signal` aborts, the
  *   call stops where it is (no token taken or request sent if already aborted; a pending limiter wait
  *   or backoff sleep ends; an HTTP exchange in flight is cut and its socket destroyed), is never
- *   retried, and rejects with kind `aborted`, code `Client.Aborted`; only {@link createService}, when
- *   its request may already have been sent, rejects `unknownOutcome` (same code) instead. Listing
+ *   retried, and rejects with kind `aborted`, code `Client.Aborted`; only the creates
+ *   ({@link createService}, `createEndpoint`), when their request may already have been sent, reject
+ *   `unknownOutcome` (same code) instead. Listing
  *   methods pass the signal to every page, so they stop at the page where it aborted.
  */
-export class VpcepClient extends AccessClient {
+export class VpcepClient extends EndpointClient {
   // ---- endpoint services ------------------------------------------------------------------------
 
   /**

@@ -18,6 +18,9 @@ import type {
   RenameServiceResponse,
   ResourceInstance,
   ResourceInstancesResponse,
+  ListEndpointsResponse,
+  UpdateEndpointRouteTablesResponse,
+  VpcEndpoint,
 } from './wire.js';
 
 /** A response body that does not have the documented shape. */
@@ -218,4 +221,70 @@ export function decodeDescribe(v: unknown): DescribeServiceResponse {
   reqId(o, 'id', 'describe');
   optType(o, 'service_name', 'string', 'describe');
   return o as unknown as DescribeServiceResponse;
+}
+
+/** Checks that `o[key]`, when present, is an array of strings. */
+function optStrings(o: Obj, key: string, what: string): void {
+  const v = o[key];
+  if (v === undefined || v === null) return;
+  const items = arr(v, `${what}.${key}`);
+  if (items.some((x) => typeof x !== 'string')) throw new DecodeError(`${what}.${key}: expected strings`);
+}
+
+/** An optional resource id: absent, or a UUID (never another string that could end up in a path). */
+function optId(o: Obj, key: string, what: string): void {
+  const v = o[key];
+  if (v === undefined || v === null) return;
+  if (!isCloudId(v)) throw new DecodeError(`${what}.${key}: ${quoteForMessage(v)} is not a valid id (UUID)`);
+}
+
+/**
+ * A VPC endpoint: `id` is required and a UUID, and so are `endpoint_service_id`, `vpc_id`,
+ * `subnet_id` and every route table id when present (the operator may put them in a path or hand them
+ * to another call); `status`, `ip`, `endpoint_service_name` strings, `marker_id` a number, `dns_names`
+ * and `whitelist` string lists, `tags` objects, when present. Throws a {@link DecodeError} otherwise.
+ */
+export function decodeVpcEndpoint(v: unknown, what = 'endpoint'): VpcEndpoint {
+  const o = obj(v, what);
+  reqId(o, 'id', what);
+  for (const k of ['endpoint_service_id', 'vpc_id', 'subnet_id']) optId(o, k, what);
+  for (const k of ['status', 'ip', 'endpoint_service_name', 'service_type', 'description'])
+    optType(o, k, 'string', what);
+  optType(o, 'marker_id', 'number', what);
+  optType(o, 'enable_dns', 'boolean', what);
+  optType(o, 'enable_whitelist', 'boolean', what);
+  optStrings(o, 'dns_names', what);
+  optStrings(o, 'whitelist', what);
+  decodeRouteTableIds(o, what);
+  if (o['tags'] !== undefined && o['tags'] !== null)
+    arr(o['tags'], `${what}.tags`).forEach((t, i) => obj(t, `${what}.tags[${i}]`));
+  return o as unknown as VpcEndpoint;
+}
+
+function decodeRouteTableIds(o: Obj, what: string): void {
+  const v = o['routetables'];
+  if (v === undefined || v === null) return;
+  arr(v, `${what}.routetables`).forEach((r, i) => {
+    if (!isCloudId(r))
+      throw new DecodeError(`${what}.routetables[${i}]: ${quoteForMessage(r)} is not a valid id (UUID)`);
+  });
+}
+
+/** An endpoints page: each item as {@link decodeVpcEndpoint}; `total_count` defaults to the items. */
+export function decodeListEndpoints(v: unknown): ListEndpointsResponse {
+  const o = obj(v, 'list endpoints');
+  const items = arr(o['endpoints'], 'list endpoints.endpoints', true).map((e, i) =>
+    decodeVpcEndpoint(e, `endpoints[${i}]`),
+  );
+  return { endpoints: items, total_count: count(o, 'list endpoints', items.length) };
+}
+
+/** A route table update answer: `routetables` (UUIDs) and an optional `error[]` of objects; empty body: none. */
+export function decodeRouteTablesUpdate(v: unknown): UpdateEndpointRouteTablesResponse {
+  if (v === undefined) return {};
+  const o = obj(v, 'route tables');
+  decodeRouteTableIds(o, 'route tables');
+  if (o['error'] !== undefined && o['error'] !== null)
+    arr(o['error'], 'route tables.error').forEach((e, i) => obj(e, `route tables.error[${i}]`));
+  return o as unknown as UpdateEndpointRouteTablesResponse;
 }
