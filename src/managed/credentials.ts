@@ -3,6 +3,7 @@
  * came from (for conditions and logs, never their value). Kind-agnostic: the client type is the
  * adapter's.
  */
+import type { CloudError } from '../cloud/errors.js';
 
 /** Credentials are missing or unusable; `source` names where they were looked for (never their value). */
 export class CredentialsError extends Error {
@@ -22,6 +23,22 @@ export class CredentialsError extends Error {
   }
 }
 
+/**
+ * Resolving the credentials needed the cloud (e.g. an IAM token request to learn the project) and the
+ * cloud refused or failed: `cloudError` is judged like any cloud error of the pass (kind `auth` is
+ * `AuthFailed` naming `source`, `retryable` is retried with backoff). Its message never holds a secret.
+ */
+export class CredentialsCloudError extends Error {
+  constructor(
+    readonly cloudError: CloudError,
+    /** Where the credentials came from (a Secret's name, the environment), never their value. */
+    readonly source: string,
+  ) {
+    super(cloudError.message);
+    this.name = 'CredentialsCloudError';
+  }
+}
+
 /** A client and a description of where its credentials came from. */
 export interface Resolved<C> {
   client: C;
@@ -30,7 +47,18 @@ export interface Resolved<C> {
   projectId?: string;
 }
 
-/** Resolves the client for an object; throws {@link CredentialsError} when it cannot. */
+/**
+ * Resolves the client for an object; throws {@link CredentialsError} when it cannot, or
+ * {@link CredentialsCloudError} when the cloud refused what it needed to ask.
+ */
 export interface CredentialSource<O, C> {
   resolve(obj: O): Promise<Resolved<C>>;
+  /**
+   * Optional, synchronous and cheap: a value that changes whenever what {@link resolve} would read for
+   * `obj` may have changed (e.g. the resourceVersion of its Secret as a watch last saw it). The
+   * lifecycle lets a pass through its gates (a recent sync, a credentials verdict waiting for its slow
+   * recheck) when it differs from the value at the last pass that went past them. Undefined, or a
+   * source without it: the gates decide as if credentials never changed.
+   */
+  version?(obj: O): string | undefined;
 }

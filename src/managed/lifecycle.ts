@@ -38,7 +38,7 @@ import { fail, stop } from './failure.js';
 import { finalize } from './finalize.js';
 import type { KindDescriptor, ManagedObject, ManagedStatus } from './kind.js';
 import { checkOwner, Pass, withinCreateGrace } from './pass.js';
-import { gate as policyGate, resolveCredentials } from './policies.js';
+import { noteCredentials, gate as policyGate, resolveCredentials } from './policies.js';
 import type { ResourceOps } from './resource-ops.js';
 import { DEFAULT_RESYNC_MS, jitter, parseDuration, pollDelay } from './timing.js';
 import { EventReason, Reason, type ReasonName } from './verdicts.js';
@@ -71,6 +71,8 @@ export interface Memo {
   /** When a terminal verdict was last reached, and the gating annotations then (slow recheck gate). */
   terminalAt?: number;
   terminalAnnotations?: string;
+  /** The credential source's `version` when the last pass went past the gate (see policies.ts). */
+  credentialsVersion?: string;
   /** When this process sent the DELETE. */
   deleteSentAt?: number;
 }
@@ -145,6 +147,7 @@ export class ManagedReconciler<O extends ManagedObject, C, St extends ManagedSta
       ctx.log.debug({ decision: 'gated' }, 'no cloud call needed');
       return gate;
     }
+    noteCredentials(this, p);
     const resolved = await this.resolve(p);
     if (!('client' in resolved)) return resolved.result;
     try {

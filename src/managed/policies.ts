@@ -5,12 +5,19 @@
  */
 import { getCondition } from '../api/conditions.js';
 import type { ReconcileResult } from '../runtime/reconcile.js';
-import { CredentialsError, type Resolved } from './credentials.js';
+import { CredentialsCloudError, CredentialsError, type Resolved } from './credentials.js';
 import type { ManagedObject, ManagedStatus } from './kind.js';
 import type { ManagedReconciler } from './lifecycle.js';
 import { gatingAnnotations, type Pass } from './pass.js';
 import { CREDENTIALS_RECHECK_MS } from './timing.js';
-import { EventReason, Reason, RECHECK_MS, TERMINAL_REASONS, type ReasonName } from './verdicts.js';
+import {
+  CREDENTIALS_REASONS,
+  EventReason,
+  Reason,
+  RECHECK_MS,
+  TERMINAL_REASONS,
+  type ReasonName,
+} from './verdicts.js';
 
 /** The client, or the result to return (no usable credentials, or they moved to another project). */
 export async function resolveCredentials<O extends ManagedObject, C, St extends ManagedStatus>(
@@ -21,6 +28,7 @@ export async function resolveCredentials<O extends ManagedObject, C, St extends 
   try {
     resolved = await r.opts.credentials.resolve(p.obj);
   } catch (e) {
+    if (e instanceof CredentialsCloudError) return { result: await r.fail(p, e.cloudError, e.source) };
     if (!(e instanceof CredentialsError) || e.transient) throw e;
     p.log.warn({ decision: 'credentials-missing', source: e.source }, e.message);
     if (p.obj.metadata.deletionTimestamp) {
@@ -70,7 +78,10 @@ function projectMoved<O extends ManagedObject, C, St extends ManagedStatus>(
 /**
  * `proceed`, or the result to return without touching the cloud: a terminal verdict already recorded
  * for this generation (rechecked slowly only for reasons outside the spec, or at once when the
- * adoption or policy annotation changed), or a sync younger than the resync period.
+ * adoption or policy annotation changed, or, for a credentials verdict, when the credentials changed),
+ * or a sync younger than the resync period (unless the credentials changed since: a rotated Secret is
+ * tried at once). Credentials "changed" when the source's `version(obj)` differs from the one noted
+ * when the last pass went past this gate ({@link noteCredentials}).
  */
 export function gate<O extends ManagedObject, C, St extends ManagedStatus>(
   r: ManagedReconciler<O, C, St>,
@@ -79,12 +90,16 @@ export function gate<O extends ManagedObject, C, St extends ManagedStatus>(
   const now = r.opts.clock.now();
   const { obj, memo } = p;
   const generation = obj.metadata.generation ?? 0;
+  const version = r.opts.credentials.version?.(obj);
+  const credentialsChanged =
+    version !== undefined && memo.credentialsVersion !== undefined && version !== memo.credentialsVersion;
   const synced = getCondition(obj.status?.conditions, 'Synced');
   if (
     synced?.status === 'False' &&
     TERMINAL_REASONS.has(synced.reason) &&
     synced.observedGeneration === generation
   ) {
+    if (credentialsChanged && CREDENTIALS_REASONS.has(synced.reason)) return 'proceed';
     if (
       memo.terminalAnnotations !== undefined &&
       memo.terminalAnnotations !== gatingAnnotations(obj, r.opts.kind)
@@ -98,6 +113,7 @@ export function gate<O extends ManagedObject, C, St extends ManagedStatus>(
   }
   const ready = getCondition(obj.status?.conditions, 'Ready');
   if (
+    !credentialsChanged &&
     ready?.status === 'True' &&
     memo.syncedAt !== undefined &&
     memo.syncedGeneration === generation &&
@@ -108,4 +124,15 @@ export function gate<O extends ManagedObject, C, St extends ManagedStatus>(
     if (age >= 0 && age < period * 0.9) return { requeueAfterMs: period - age };
   }
   return 'proceed';
+}
+
+/**
+ * Notes the credentials' `version` for `obj` as this pass goes past the gate, before anything is read:
+ * a change after this moment (even while the pass runs) makes the next pass proceed.
+ */
+export function noteCredentials<O extends ManagedObject, C, St extends ManagedStatus>(
+  r: ManagedReconciler<O, C, St>,
+  p: Pass<O, St>,
+): void {
+  p.memo.credentialsVersion = r.opts.credentials.version?.(p.obj);
 }

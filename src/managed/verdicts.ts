@@ -94,6 +94,18 @@ export const RECHECK_MS: Partial<Record<ReasonName, number>> = {
   [Reason.EndpointInvalid]: AUTH_RECHECK_MS,
 };
 
+/**
+ * Terminal reasons a change of the credentials can cure (another Secret content, a fixed key, a
+ * region or project the Secret names): a pass whose credentials changed is let through their gate at
+ * once instead of waiting for the slow recheck.
+ */
+export const CREDENTIALS_REASONS: ReadonlySet<string> = new Set([
+  Reason.AuthFailed,
+  Reason.CredentialsMissing,
+  Reason.ProjectChanged,
+  Reason.EndpointInvalid,
+]);
+
 /** The verdict on one cloud error. */
 export interface ErrorVerdict {
   reason: ReasonName;

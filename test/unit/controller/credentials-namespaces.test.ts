@@ -1,7 +1,7 @@
 import { ApiException, type V1Secret } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { VpcEndpointService } from '../../../src/api/types.js';
-import { VpcepClient } from '../../../src/cloud/client.js';
+import { VpcepClient, type VpcepClientProviderOptions } from '../../../src/cloud/client.js';
 import { CredentialResolver, CredentialsError } from '../../../src/controller/credentials.js';
 import { ManualClock } from '../../../src/runtime/clock.js';
 
@@ -10,7 +10,7 @@ const DEFAULTS = { accessKey: 'AK-default', secretKey: 'SK-default', projectId: 
 /** A resolver with `--default-credentials-namespaces` over an in-memory Secret store. */
 function rig(defaultCredentialsNamespaces?: string[]) {
   const secrets = new Map<string, V1Secret>();
-  const built: Array<ConstructorParameters<typeof VpcepClient>[0]> = [];
+  const built: VpcepClientProviderOptions[] = [];
   const reads: string[] = [];
   const resolver = new CredentialResolver({
     core: {
@@ -59,7 +59,7 @@ describe('CredentialResolver with defaultCredentialsNamespaces', () => {
     const r = rig(['platform', 'team-a']);
     const { source } = await r.resolver.resolve(cr('team-a'));
     expect(source).toMatch(/operator environment/);
-    expect(r.built.map((o) => o.credentials.accessKey)).toEqual(['AK-default']);
+    expect(r.built.map((o) => o.provider.identity)).toEqual(['AK-default']);
   });
 
   it('refuses the defaults to any other namespace, non-transiently, saying why and what to do', async () => {
@@ -91,7 +91,7 @@ describe('CredentialResolver with defaultCredentialsNamespaces', () => {
     const { source } = await r.resolver.resolve(cr('team-b', 'creds'));
     expect(source).toBe('Secret team-b/creds');
     expect(r.reads).toEqual(['team-b/creds']);
-    expect(r.built.map((o) => o.credentials)).toEqual([{ accessKey: 'AK-team-b', secretKey: 'SK-team-b' }]);
+    expect(r.built.map((o) => o.provider.identity)).toEqual(['AK-team-b']);
     // A missing Secret there is still reported as such, not as a refusal of the defaults.
     const missing = await r.resolver.resolve(cr('team-b', 'absent')).catch((e: unknown) => e);
     expect((missing as CredentialsError).message).toBe('Secret team-b/absent not found');

@@ -9,6 +9,11 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CloudError } from '../../../src/cloud/errors.js';
 import type { ExternalAdapter, Observation } from '../../../src/managed/adapter.js';
+import {
+  CredentialsCloudError,
+  CredentialsError,
+  type CredentialSource,
+} from '../../../src/managed/credentials.js';
 import type { KindDescriptor, ManagedObject, ManagedStatus } from '../../../src/managed/kind.js';
 import { ManagedReconciler } from '../../../src/managed/lifecycle.js';
 import type { ResourceEvent, ResourceOps } from '../../../src/managed/resource-ops.js';
@@ -53,12 +58,18 @@ class FakeCloud {
   loseNextCreate = false;
   /** Calls hang until their signal aborts. */
   hang = false;
+  /** The next N calls are refused with kind `auth` (wrong keys). */
+  refuse = 0;
 
   private async enter(op: string, signal: AbortSignal): Promise<void> {
     this.calls.push(op);
     const aborted = (): CloudError =>
       new CloudError({ kind: 'aborted', operation: op, message: `${op} aborted`, code: 'Client.Aborted' });
     if (signal.aborted) throw aborted();
+    if (this.refuse > 0) {
+      this.refuse--;
+      throw new CloudError({ kind: 'auth', operation: op, code: 'APIGW.0301', message: 'bad key' });
+    }
     if (this.hang)
       await new Promise((_, reject) => signal.addEventListener('abort', () => reject(aborted())));
   }
@@ -192,7 +203,7 @@ class WidgetStore implements ResourceOps<Widget> {
   }
 }
 
-function rig() {
+function rig(credentials?: (cloud: FakeCloud) => CredentialSource<Widget, FakeCloud>) {
   const clock = new ManualClock();
   const cloud = new FakeCloud();
   const store = new WidgetStore();
@@ -200,7 +211,9 @@ function rig() {
     kind,
     adapter: cloud.adapter(),
     ops: store,
-    credentials: { resolve: async () => ({ client: cloud, source: 'test', projectId: 'p1' }) },
+    credentials: credentials?.(cloud) ?? {
+      resolve: async () => ({ client: cloud, source: 'test', projectId: 'p1' }),
+    },
     clock,
     random: () => 0.5,
   });
@@ -302,5 +315,102 @@ describe('the generic lifecycle, on a kind that is not VPCEP', () => {
     ac.abort();
     await expect(pending).rejects.toMatchObject({ kind: 'aborted' });
     expect(r.store.metadataWrites + r.store.statusWrites).toBe(writes);
+  });
+});
+
+/** A credential source whose outcome and version a test sets; counts its resolves. */
+class Creds implements CredentialSource<Widget, FakeCloud> {
+  current = 'v1';
+  resolves = 0;
+  failure: Error | undefined;
+  constructor(private readonly cloud: FakeCloud) {}
+  async resolve() {
+    this.resolves++;
+    if (this.failure) throw this.failure;
+    return { client: this.cloud, source: 'Secret ns/creds', projectId: 'p1' };
+  }
+  version(): string {
+    return this.current;
+  }
+}
+
+describe('the gates and a change of credentials (a watched Secret)', () => {
+  const reason = (r: ReturnType<typeof rig>): string | undefined =>
+    r.store.obj?.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+
+  it('CredentialsMissing waits for its slow recheck, unless the credentials change: then at once', async () => {
+    let creds!: Creds;
+    const r = rig((cloud) => (creds = new Creds(cloud)));
+    creds.failure = new CredentialsError('Secret ns/creds not found', 'Secret ns/creds');
+    r.store.apply({ size: 1 });
+    await r.pass();
+    expect(reason(r)).toBe('CredentialsMissing');
+    expect(creds.resolves).toBe(1);
+    // An event with nothing changed (say a relist): gated, not even a Secret read.
+    await r.clock.advance(1_000);
+    expect(await r.pass()).toMatchObject({ requeueAfterMs: 59_000 });
+    expect(creds.resolves).toBe(1);
+    // The Secret appears: the watch reports a new version, the pass goes through and creates.
+    creds.failure = undefined;
+    creds.current = 'v2';
+    await r.pass();
+    expect(creds.resolves).toBe(2);
+    expect(r.cloud.calls).toContain('create');
+  });
+
+  it('AuthFailed (the cloud refused the keys) is retried at once when the credentials change', async () => {
+    let creds!: Creds;
+    const r = rig((cloud) => (creds = new Creds(cloud)));
+    r.cloud.refuse = 1;
+    r.store.apply({ size: 1 });
+    expect(await r.pass()).toMatchObject({ requeueAfterMs: 5 * 60_000 });
+    expect(reason(r)).toBe('AuthFailed');
+    const calls = r.cloud.calls.length;
+    await r.clock.advance(1_000);
+    await r.pass();
+    expect(r.cloud.calls.length).toBe(calls); // gated: the slow recheck is minutes away
+    creds.current = 'v2'; // the Secret was fixed
+    await r.pass();
+    expect(r.cloud.calls.slice(calls)).toEqual(['findOwned', 'create']);
+    expect(reason(r)).toBe('Creating');
+  });
+
+  it('a Ready object inside its resync costs nothing, until the credentials change', async () => {
+    let creds!: Creds;
+    const r = rig((cloud) => (creds = new Creds(cloud)));
+    r.store.apply({ size: 1 });
+    const first = await r.pass();
+    r.cloud.items.get(r.store.obj!.status!.id!)!.phase = 'ready';
+    await r.clock.advance((first as { requeueAfterMs: number }).requeueAfterMs);
+    await r.pass();
+    expect(r.ready()).toBe(true);
+    const calls = r.cloud.calls.length;
+    await r.pass();
+    expect(r.cloud.calls.length).toBe(calls);
+    creds.current = 'v2'; // the Secret was rotated
+    await r.pass();
+    expect(r.cloud.calls.slice(calls)).toEqual(['observe']);
+    expect(r.ready()).toBe(true);
+    // Noted: the next pass is gated again.
+    await r.pass();
+    expect(r.cloud.calls.length).toBe(calls + 1);
+  });
+
+  it('a CredentialsCloudError from the source is judged as its cloud error, naming the source', async () => {
+    let creds!: Creds;
+    const r = rig((cloud) => (creds = new Creds(cloud)));
+    creds.failure = new CredentialsCloudError(
+      new CloudError({ kind: 'auth', operation: 'iamToken', code: 'IAM.0001', message: 'refused' }),
+      'Secret ns/creds',
+    );
+    r.store.apply({ size: 1 });
+    const result = await r.pass();
+    expect(reason(r)).toBe('AuthFailed');
+    const ready = r.store.obj?.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready?.message).toBe(
+      'iamToken failed: IAM.0001: refused; check the credentials from Secret ns/creds',
+    );
+    expect(result).toMatchObject({ requeueAfterMs: 5 * 60_000 });
+    expect(r.cloud.calls).toEqual([]);
   });
 });
