@@ -21,6 +21,18 @@ export interface OperatorConfig {
    * that another resource owns is refused.
    */
   allowObserveOwned: boolean;
+  /**
+   * `--watch-secrets` (default true): watch the metadata of Secrets in the watched namespaces, so a
+   * change to a Secret that resources name re-reconciles exactly those resources within seconds. Needs
+   * list/watch on Secrets; false: Secret changes are noticed by the periodic rechecks only.
+   */
+  watchSecrets: boolean;
+  /**
+   * `--credential-secret-names`: the only names a `spec.credentialsSecretRef` may name (any other is
+   * `CredentialsMissing` without a read); the Secret watch then selects these names, so RBAC may grant
+   * get/list/watch by `resourceNames`. Empty: any name (the default).
+   */
+  credentialSecretNames: string[];
   leaderElect: boolean;
   leaderElectionNamespace?: string;
   leaderElectionId: string;
@@ -58,14 +70,20 @@ Flags:
   --allow-observe-owned              allow observe-only resources (management-policy: observe) of a
                                      cloud service another resource owns; refused unless set
                                      (default: false)
+  --watch-secrets=true|false         watch Secret metadata (list/watch on Secrets) so that a changed
+                                     credentials Secret re-reconciles its resources within seconds;
+                                     false: changes are seen by the periodic rechecks (default: true)
+  --credential-secret-names NAME[,NAME...]
+                                     the only Secret names spec.credentialsSecretRef may name; the
+                                     Secret watch selects them by name (default: any name)
   --leader-elect                     elect a leader through a Lease before reconciling (default: false)
   --leader-election-namespace NS     namespace of the Lease (default: the pod's, else "default")
   --leader-election-id NAME          name of the Lease (default: vpcep-operator-leader)
   --metrics-bind-address ADDR        /metrics address, "0" disables (default: ":8080")
   --health-probe-bind-address ADDR   /healthz and /readyz address, "0" disables (default: ":8081")
   --max-concurrent-reconciles N      parallel reconciles (default: 4)
-  --cloud-qps N                      VPCEP calls per second per access key (default: 10)
-  --cloud-burst N                    VPCEP call burst per access key (default: 20)
+  --cloud-qps N                      VPCEP calls per second per identity (default: 10)
+  --cloud-burst N                    VPCEP call burst per identity (default: 20)
   --resync-period DURATION           steady-state drift check period, e.g. 10m (default: 10m)
   --graceful-shutdown-timeout DUR    time for in-flight reconciles on SIGTERM (default: 30s)
   --reconcile-timeout DUR            one reconcile's deadline: its calls in flight are cancelled (default: 2m)
@@ -75,8 +93,11 @@ Flags:
 
 Environment:
   ${ENV.accessKey}, ${ENV.secretKey}, ${ENV.securityToken}   default credentials
+  ${ENV.idpId}, ${ENV.idTokenFile}                    or workload identity: the IAM identity
+                                                                           provider and the projected token file
   ${ENV.projectId}, ${ENV.region}                            default project and region
   ${ENV.endpoint}                                            VPCEP endpoint override (e.g. the simulator)
+  ${ENV.iamEndpoint}                                                 IAM endpoint override (token credentials)
   POD_NAMESPACE, POD_NAME                                    set by the Helm chart (downward API)
 `;
 
@@ -125,6 +146,19 @@ function namespaceList(flag: string, v: string | undefined): string[] {
   return [...new Set(names)];
 }
 
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** A comma-separated list of Secret names (DNS subdomains); empty entries dropped, bad names refused. */
+function nameList(flag: string, v: string | undefined): string[] {
+  const names = (v ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!SECRET_NAME.test(n)) throw new ConfigError(`--${flag}: ${JSON.stringify(n)} is not a Secret name`);
+  return [...new Set(names)];
+}
+
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Parses argv (without node and script) and the environment. Never exits; the caller prints and exits. */
@@ -140,6 +174,8 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
         namespaces: { type: 'string' },
         'default-credentials-namespaces': { type: 'string' },
         'allow-observe-owned': { type: 'boolean' },
+        'watch-secrets': { type: 'string' },
+        'credential-secret-names': { type: 'string' },
         'leader-elect': { type: 'boolean' },
         'leader-election-namespace': { type: 'string' },
         'leader-election-id': { type: 'string' },
@@ -171,6 +207,10 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
       'default-credentials-namespaces',
       s('default-credentials-namespaces'),
     );
+    const watchSecrets = s('watch-secrets') ?? 'true';
+    if (watchSecrets !== 'true' && watchSecrets !== 'false')
+      throw new ConfigError(`--watch-secrets must be true or false (got ${JSON.stringify(watchSecrets)})`);
+    const credentialSecretNames = nameList('credential-secret-names', s('credential-secret-names'));
     const nonEmpty = (k: string): string | undefined => (env[k]?.trim() ? env[k]?.trim() : undefined);
     const defaults: CredentialValues = {};
     for (const [field, name] of Object.entries(ENV) as Array<[keyof typeof ENV, string]>) {
@@ -184,6 +224,8 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
       namespaces,
       defaultCredentialsNamespaces,
       allowObserveOwned: values['allow-observe-owned'] === true,
+      watchSecrets: watchSecrets === 'true',
+      credentialSecretNames,
       leaderElect: values['leader-elect'] === true,
       leaderElectionId: s('leader-election-id') ?? 'vpcep-operator-leader',
       metricsAddress: address('metrics-bind-address', s('metrics-bind-address'), ':8080'),

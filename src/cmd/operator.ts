@@ -19,6 +19,7 @@ import { GROUP } from '../api/constants.js';
 import type { VpcEndpointService } from '../api/types.js';
 import { cloudCallMetrics } from '../controller/cloud-metrics.js';
 import { CredentialResolver } from '../controller/credentials.js';
+import { SecretReferences, secretEventMapper, secretSources } from '../controller/secret-watch.js';
 import { KubeResourceOps } from '../managed/kube-resource-ops.js';
 import { VpcEndpointServiceReconciler } from '../controller/reconciler.js';
 import { endpointServiceKind } from '../controller/endpoint-service/kind.js';
@@ -52,6 +53,9 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
         ? config.defaultCredentialsNamespaces
         : 'all',
       allowObserveOwned: config.allowObserveOwned,
+      watchSecrets: config.watchSecrets,
+      credentialSecretNames: config.credentialSecretNames.length ? config.credentialSecretNames : 'any',
+      defaultCredentials: defaultCredentialsKind(config),
     },
     'starting',
   );
@@ -73,6 +77,7 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
     core,
     defaults: config.defaults,
     defaultCredentialsNamespaces: config.defaultCredentialsNamespaces,
+    secretNames: config.credentialSecretNames,
     ...(config.endpointOverride ? { endpointOverride: config.endpointOverride } : {}),
     qps: config.cloudQps,
     burst: config.cloudBurst,
@@ -128,23 +133,48 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
   manager.addCache(guard);
   manager.addReadinessGate('CRD schema', () => guard.notReadyReason());
   const filter = new TriggerFilter();
-  const controller = new ControllerBuilder(CONTROLLER, { kc, clock, log, metrics })
-    .forKind(customResourceSource<VpcEndpointService>(endpointServiceKind, custom), (key, obj, event) =>
-      filter.shouldEnqueue(key, obj, event),
-    )
+  // Secret -> the resources naming it (from the resources' own events), for the Secret watch.
+  const secretRefs = new SecretReferences();
+  const builder = new ControllerBuilder(CONTROLLER, { kc, clock, log, metrics })
+    .forKind(customResourceSource<VpcEndpointService>(endpointServiceKind, custom), (key, obj, event) => {
+      secretRefs.observe(key, obj, event);
+      if (event === 'delete') credentials.forget(key);
+      return filter.shouldEnqueue(key, obj, event);
+    })
     .namespaces(config.namespaces)
-    .workers(config.maxConcurrentReconciles)
-    .build(
-      gate.reconciler(reconciler.reconcile), // [crd-guard]
-      { addCache: (c) => manager.addCache(gate.cache(c)), addController: (c) => manager.addController(c) },
-      { reconcileTimeoutMs: config.reconcileTimeoutMs },
-    );
+    .workers(config.maxConcurrentReconciles);
+  // Secrets picked up in seconds: a metadata-only watch; the data is read when a resource is reconciled.
+  if (config.watchSecrets)
+    for (const source of secretSources({
+      kc,
+      names: config.credentialSecretNames,
+      onForbidden: (ns) =>
+        log.error(
+          { decision: 'secret-watch-forbidden', namespace: ns ?? 'all' },
+          'the operator may not list Secrets (RBAC): Secret changes are seen by the periodic rechecks ' +
+            'only; grant list/watch on Secrets or run with --watch-secrets=false',
+        ),
+    }))
+      builder.watches(source, secretEventMapper(secretRefs, credentials));
+  const controller = builder.build(
+    gate.reconciler(reconciler.reconcile), // [crd-guard]
+    { addCache: (c) => manager.addCache(gate.cache(c)), addController: (c) => manager.addController(c) },
+    { reconcileTimeoutMs: config.reconcileTimeoutMs },
+  );
   await manager.start();
   const ports = manager.ports();
   log.info({ metricsPort: ports?.metricsPort, healthPort: ports?.healthPort, identity }, 'operator started');
   const code = await manager.done;
   credentials.close();
   return code;
+}
+
+/** Which shape the operator-wide credentials have (for the start line; never a value). */
+function defaultCredentialsKind(config: OperatorConfig): string {
+  const d = config.defaults;
+  if (d.idpId || d.idTokenFile) return 'workload identity';
+  if (d.accessKey || d.secretKey) return d.securityToken ? 'temporary access key' : 'access key';
+  return 'none';
 }
 
 const version = packageVersion();

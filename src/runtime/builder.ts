@@ -12,7 +12,7 @@
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Clock } from './clock.js';
 import { Controller } from './controller.js';
-import type { InformerEvent, SupervisedInformerOptions } from './informer-supervisor.js';
+import type { InformerEvent, InformerLike, SupervisedInformerOptions } from './informer-supervisor.js';
 import { SupervisedInformer } from './informer-supervisor.js';
 import type { Logger } from './logging.js';
 import type { ManagedCache } from './manager.js';
@@ -26,6 +26,11 @@ export interface Source<T extends KubernetesObject> {
   /** Collection path, e.g. `/apis/G/V/namespaces/NS/PLURAL`. */
   path(namespace: string | undefined): string;
   list(namespace: string | undefined): Promise<KubernetesListObject<T>>;
+  /**
+   * Builds the informer from the full watch path and the list (e.g. a watch that asks for metadata
+   * only, see metadata-source.ts). Default: client-node's `makeInformer`.
+   */
+  makeInformer?(path: string, list: () => Promise<KubernetesListObject<T>>): InformerLike<T>;
 }
 
 /** The collection of a custom resource kind, listed through `CustomObjectsApi`. */
@@ -161,6 +166,7 @@ export class ControllerBuilder {
             kc: this.ctx.kc,
             path: w.source.path(ns),
             list: () => w.source.list(ns),
+            ...(w.source.makeInformer ? { makeInformer: w.source.makeInformer.bind(w.source) } : {}),
             name: ns ? `${w.source.name}/${ns}` : w.source.name,
             clock,
             log,
