@@ -80,6 +80,12 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
         '--set',
         'metrics.serviceMonitor.enabled=true,podDisruptionBudget.enabled=false,leaderElection.enabled=false',
       ],
+      [
+        '--set',
+        'workloadIdentity.enabled=true,workloadIdentity.idpId=cce-idp,workloadIdentity.audience=iam,cloud.region=cn-north-4',
+        '--set',
+        'watchSecrets=false',
+      ],
     ]) {
       const out = ok(
         await helm('lint', '--strict', chart, '--kube-version', kubeVersion, ...set),
@@ -110,6 +116,12 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
         '--set',
         'credentials.existingSecret=mine,cloud.region=cn-north-4,cloud.endpoint=https://vpcep.example.test',
       ],
+      [
+        '--set',
+        'workloadIdentity.enabled=true,workloadIdentity.idpId=cce-idp,workloadIdentity.audience=iam.example.test,' +
+          'cloud.region=cn-north-4,cloud.iamEndpoint=https://iam.example.test',
+      ],
+      ['--set', 'watchSecrets=false'],
     ]) {
       const rendered = await template(`dry-${randomBytes(2).toString('hex')}`, ns, ...set);
       const out = ok(
@@ -225,6 +237,9 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
       for (const verb of ['get', 'create', 'update'])
         expect(await canI(sa, verb, 'leases.coordination.k8s.io', '-n', ns), `${verb} leases`).toBe(true);
       expect(await canI(sa, 'get', 'secrets', '-n', other)).toBe(true);
+      // The Secret watch (watchSecrets, on by default): metadata-only list and watch.
+      expect(await canI(sa, 'list', 'secrets', '-n', other)).toBe(true);
+      expect(await canI(sa, 'watch', 'secrets', '--all-namespaces')).toBe(true);
       // The CRD guards read the chart's CRDs by name: get, and list/watch with a metadata.name selector.
       for (const verb of ['get', 'list', 'watch'])
         expect(await canI(sa, verb, `customresourcedefinitions.apiextensions.k8s.io/${CRD}`), verb).toBe(
@@ -238,9 +253,6 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
         ['delete', VES, '-n', other],
         ['deletecollection', VES, '-n', other],
         ['delete', VES, '--subresource=status', '-n', other],
-        ['list', 'secrets', '-n', other],
-        ['watch', 'secrets', '-n', other],
-        ['list', 'secrets', '--all-namespaces'],
         ['delete', 'secrets', '-n', other],
         ['create', 'secrets', '-n', other],
         ['update', 'secrets', '-n', other],
@@ -328,6 +340,9 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
       expect(await canI(sa, 'update', VES, '--subresource=finalizers', '-n', watched)).toBe(true);
       expect(await canI(sa, 'create', 'events.events.k8s.io', '-n', watched)).toBe(true);
       expect(await canI(sa, 'get', 'secrets/vpcep-credentials', '-n', watched)).toBe(true);
+      // The Secret watch by name (a metadata.name field selector makes list/watch requests of a name).
+      expect(await canI(sa, 'list', 'secrets/vpcep-credentials', '-n', watched)).toBe(true);
+      expect(await canI(sa, 'watch', 'secrets/vpcep-credentials', '-n', watched)).toBe(true);
       expect(await canI(sa, 'update', 'leases.coordination.k8s.io', '-n', ns)).toBe(true);
       // Warnings about the operator's own Pod (the CRD schema guard) go to the release namespace.
       expect(await canI(sa, 'create', 'events.events.k8s.io', '-n', ns)).toBe(true);
@@ -343,8 +358,141 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
       expect(await canI(sa, 'create', 'events', '-n', unwatched)).toBe(false);
       expect(await canI(sa, 'get', 'secrets/vpcep-credentials', '-n', unwatched)).toBe(false);
       expect(await canI(sa, 'list', 'secrets', '-n', watched)).toBe(false);
+      expect(await canI(sa, 'watch', 'secrets', '-n', watched)).toBe(false);
+      expect(await canI(sa, 'list', 'secrets/another-secret', '-n', watched)).toBe(false);
+      expect(await canI(sa, 'watch', 'secrets/vpcep-credentials', '-n', unwatched)).toBe(false);
       expect(await canI(sa, 'get', VES, '-n', ns)).toBe(false);
     });
+
+    it('tells the operator the names it may read and watch', async () => {
+      const objects = docs(
+        await template(
+          release,
+          ns,
+          '--set',
+          `watchNamespaces={${watched}}`,
+          '--set',
+          'rbac.credentialSecretNames={a,b}',
+        ),
+      );
+      const deploy = objects.find((o) => o.kind === 'Deployment') as unknown as {
+        spec: { template: { spec: { containers: { args: string[] }[] } } };
+      };
+      const args = deploy.spec.template.spec.containers[0]?.args ?? [];
+      expect(args).toContain('--credential-secret-names=a,b');
+      expect(args).toContain('--watch-secrets=true');
+    });
+  });
+
+  describe('watchSecrets=false: Secrets by get only', () => {
+    let ns: string;
+    let other: string;
+    let sa: string;
+    const release = `nows-${randomBytes(3).toString('hex')}`;
+
+    beforeAll(async () => {
+      ns = await k.freshNamespace('helm-nows');
+      other = await k.freshNamespace('nows-crs');
+      ok(
+        await helm(
+          'install',
+          release,
+          chart,
+          '--namespace',
+          ns,
+          '--set',
+          'crds.install=false',
+          '--set',
+          'watchSecrets=false',
+        ),
+        'helm install (watchSecrets=false)',
+      );
+      releases.push({ name: release, ns });
+      sa = `system:serviceaccount:${ns}:${release}-vpcep-operator`;
+    });
+
+    it('grants get on Secrets and neither list nor watch, and runs the operator with --watch-secrets=false', async () => {
+      expect(await canI(sa, 'get', 'secrets', '-n', other)).toBe(true);
+      for (const args of [
+        ['list', 'secrets', '-n', other],
+        ['watch', 'secrets', '-n', other],
+        ['list', 'secrets', '--all-namespaces'],
+        ['watch', 'secrets', '--all-namespaces'],
+      ])
+        expect(await canI(sa, ...args), `can-i ${args.join(' ')}`).toBe(false);
+      const deploy = JSON.parse(
+        await k.kubectl('-n', ns, 'get', 'deployment', `${release}-vpcep-operator`, '-o', 'json'),
+      ) as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+      expect(deploy.spec.template.spec.containers[0]?.args).toContain('--watch-secrets=false');
+    });
+  });
+
+  it('workload identity: a projected token of its own audience, mounted read-only, and the variables pointing at it', async () => {
+    const objects = docs(
+      await template(
+        'wi',
+        'vpcep-system',
+        '--set',
+        'workloadIdentity.enabled=true,workloadIdentity.idpId=cce-idp,workloadIdentity.audience=iam.example.test,' +
+          'workloadIdentity.projectId=0a1b2c3d4e5f60718293a4b5c6d7e8f9,workloadIdentity.expirationSeconds=7200',
+      ),
+    );
+    const deploy = objects.find((o) => o.kind === 'Deployment') as unknown as {
+      spec: {
+        template: {
+          spec: {
+            volumes: Array<{ name: string; projected?: { sources: Array<Record<string, unknown>> } }>;
+            containers: Array<{
+              env: Array<{ name: string; value?: string; valueFrom?: unknown }>;
+              volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+            }>;
+          };
+        };
+      };
+    };
+    const pod = deploy.spec.template.spec;
+    const volume = pod.volumes.find((v) => v.name === 'identity-token');
+    expect(volume?.projected?.sources).toEqual([
+      { serviceAccountToken: { audience: 'iam.example.test', expirationSeconds: 7200, path: 'token' } },
+    ]);
+    const c = pod.containers[0]!;
+    const mount = c.volumeMounts.find((m) => m.name === 'identity-token');
+    expect(mount).toEqual({
+      name: 'identity-token',
+      mountPath: '/var/run/secrets/vpcep-operator/identity',
+      readOnly: true,
+    });
+    const env = Object.fromEntries(c.env.map((e) => [e.name, e.value ?? e.valueFrom]));
+    expect(env).toMatchObject({
+      HUAWEICLOUD_SDK_IDP_ID: 'cce-idp',
+      HUAWEICLOUD_SDK_ID_TOKEN_FILE: '/var/run/secrets/vpcep-operator/identity/token',
+      HUAWEICLOUD_SDK_PROJECT_ID: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+    });
+    expect(env.HUAWEICLOUD_SDK_AK).toBeUndefined();
+    expect(env.HUAWEICLOUD_SDK_SK).toBeUndefined();
+    // Exclusive with an access key; a project (or region) is required.
+    const both = await helm(
+      'template',
+      'x',
+      chart,
+      '--kube-version',
+      kubeVersion,
+      '--set',
+      'workloadIdentity.enabled=true,workloadIdentity.idpId=i,workloadIdentity.audience=a,cloud.region=r,credentials.existingSecret=s',
+    );
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain('are exclusive');
+    const noProject = await helm(
+      'template',
+      'x',
+      chart,
+      '--kube-version',
+      kubeVersion,
+      '--set',
+      'workloadIdentity.enabled=true,workloadIdentity.idpId=i,workloadIdentity.audience=a',
+    );
+    expect(noProject.code).not.toBe(0);
+    expect(noProject.stderr).toContain('needs a project');
   });
 
   describe('CRDs as templates (crds.install, crds.keep)', () => {

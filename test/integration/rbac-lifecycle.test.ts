@@ -66,13 +66,19 @@ interface Mode {
   helmSet(watched: string): string[];
   /** `--namespaces` of the operator ([] = all namespaces). */
   namespaces(watched: string): string[];
+  /** The flags the chart renders for these values (the operator runs outside the cluster here). */
+  args: string[];
+  /** What `kubectl auth can-i list secrets` answers as the ServiceAccount (the Secret watch's grant). */
+  listSecrets: 'yes' | 'by name' | 'no';
 }
 
 const MODES: Mode[] = [
   {
-    title: 'all-namespaces mode (default values: ClusterRoles)',
+    title: 'all-namespaces mode (default values: ClusterRoles, the Secret watch)',
     helmSet: () => [],
     namespaces: () => [],
+    args: ['--watch-secrets=true'],
+    listSecrets: 'yes',
   },
   {
     title: 'namespaced-only mode (watchNamespaces: a Role in the watched namespace, Secret by name)',
@@ -83,10 +89,23 @@ const MODES: Mode[] = [
       `rbac.credentialSecretNames={${SECRET}}`,
     ],
     namespaces: (watched) => [watched],
+    args: ['--watch-secrets=true', `--credential-secret-names=${SECRET}`],
+    listSecrets: 'by name',
+  },
+  {
+    title: 'watchSecrets=false (Secrets by get only: the periodic recheck notices a new Secret)',
+    helmSet: (watched) => ['--set', `watchNamespaces={${watched}}`, '--set', 'watchSecrets=false'],
+    namespaces: (watched) => [watched],
+    args: ['--watch-secrets=false'],
+    listSecrets: 'no',
   },
 ];
 
-describe('the chart RBAC suffices: full lifecycle as the chart ServiceAccount (token outside the cluster)', () => {
+/** One variant ends with a one-minute recheck: more than the default test timeout. */
+const TITLE =
+  'the chart RBAC suffices: full lifecycle as the chart ServiceAccount (token outside the cluster)';
+
+describe(TITLE, { timeout: 300_000 }, () => {
   let k: TestKube;
   let helmBin: string;
   let kubectlBin: string;
@@ -179,8 +198,12 @@ describe('the chart RBAC suffices: full lifecycle as the chart ServiceAccount (t
       ok(await kubectlAs(saKubeconfig, 'auth', 'whoami', '-o', 'json'), 'kubectl auth whoami'),
     ) as { status: { userInfo: { username: string } } };
     expect(whoami.status.userInfo.username).toBe(`system:serviceaccount:${releaseNs}:${saName}`);
-    const canList = await kubectlAs(saKubeconfig, 'auth', 'can-i', 'list', 'secrets', '-n', watched);
-    expect(canList.stdout.trim()).toBe('no');
+    const canI = async (...args: string[]): Promise<string> =>
+      (await kubectlAs(saKubeconfig, 'auth', 'can-i', ...args, '-n', watched)).stdout.trim();
+    expect(await canI('list', 'secrets')).toBe(mode.listSecrets === 'yes' ? 'yes' : 'no');
+    expect(await canI('watch', 'secrets')).toBe(mode.listSecrets === 'yes' ? 'yes' : 'no');
+    expect(await canI('list', `secrets/${SECRET}`)).toBe(mode.listSecrets === 'no' ? 'no' : 'yes');
+    expect(await canI('get', `secrets/${SECRET}`)).toBe('yes');
 
     // Per-CR credentials: a Secret in the CR's namespace (the operator's environment has none).
     await k.core.createNamespacedSecret({
@@ -208,7 +231,7 @@ describe('the chart RBAC suffices: full lifecycle as the chart ServiceAccount (t
       kubeconfig: saKubeconfig,
       simUrl: sim.url,
       namespaces: mode.namespaces(watched),
-      args: ['--leader-elect', `--leader-election-namespace=${releaseNs}`],
+      args: ['--leader-elect', `--leader-election-namespace=${releaseNs}`, ...mode.args],
       env: {
         HUAWEICLOUD_SDK_AK: '',
         HUAWEICLOUD_SDK_SK: '',
@@ -219,6 +242,7 @@ describe('the chart RBAC suffices: full lifecycle as the chart ServiceAccount (t
 
     try {
       await lifecycle(op, sim, watched, releaseNs);
+      if (mode.listSecrets === 'no') await recheckWithoutWatch(op, watched);
     } catch (e) {
       // A refusal by the apiserver usually shows as a timeout: name the cause.
       const refused = forbiddenLines(op);
@@ -235,6 +259,47 @@ describe('the chart RBAC suffices: full lifecycle as the chart ServiceAccount (t
     ok(await helm('uninstall', release, '--namespace', releaseNs), 'helm uninstall');
     installed = false;
   });
+
+  /**
+   * Without the Secret watch (no list/watch grant), a Secret created after its resource is still
+   * found: by the one-minute recheck of `CredentialsMissing`.
+   */
+  async function recheckWithoutWatch(op: OperatorProcess, watched: string): Promise<void> {
+    await createCR(
+      k.custom,
+      watched,
+      'late',
+      specFor({ portId: uuid(), vpcId: uuid(), credentialsSecretRef: { name: 'late-credentials' } }),
+    );
+    await waitForCR(
+      k.custom,
+      watched,
+      'late',
+      (c) => cond(c, 'Ready')?.reason === 'CredentialsMissing',
+      'Ready=False CredentialsMissing',
+    );
+    const started = Date.now();
+    await k.core.createNamespacedSecret({
+      namespace: watched,
+      body: {
+        metadata: { name: 'late-credentials' },
+        stringData: {
+          accessKey: TEST_CREDS.accessKey,
+          secretKey: TEST_CREDS.secretKey,
+          projectId: TEST_CREDS.projectId,
+          region: 'cn-north-4',
+        },
+      },
+    });
+    await waitForCR(k.custom, watched, 'late', isReady, 'Ready after the recheck', 150_000);
+    process.stdout.write(
+      `[rbac-lifecycle] without the Secret watch: Ready ${((Date.now() - started) / 1000).toFixed(1)} s after the Secret appeared\n`,
+    );
+    expect(op.lines.filter((l) => l.includes('"informer":"secrets'))).toEqual([]);
+    await deleteCR(k.custom, watched, 'late');
+    await waitForCR(k.custom, watched, 'late', (c) => c === undefined, 'gone', 60_000);
+    expect(forbiddenLines(op)).toEqual([]);
+  }
 
   /** Create, update, delete of one CR with per-CR credentials; leader election; events; no refusal. */
   async function lifecycle(

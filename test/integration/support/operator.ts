@@ -6,6 +6,7 @@ import type { VpcEndpointService, VpcEndpointServiceSpec } from '../../../src/ap
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { eventually, testKube, type TestKube } from './kube.js';
+import { expectNoSecretsLeaked } from './leaks.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -198,18 +199,27 @@ export interface OperatorFixture {
   ns: string;
   sim: Simulator;
   op: OperatorProcess;
+  /** Secret values the file used besides the test secret key; teardown proves none of them leaked. */
+  secrets: string[];
 }
 
 /**
  * Registers `beforeAll`/`afterAll` for the usual operator test file: a fresh namespace (`prefix-xxxxxx`),
- * a simulator, and the operator watching that namespace (or all of them). Teardown stops the operator
- * and expects a clean exit (code 0), then closes the simulator.
+ * a simulator, and the operator watching that namespace (or all of them). Teardown first proves that
+ * no secret (the test secret key, and every value in `f.secrets`) appears in the operator's output,
+ * the namespace's events and statuses or the operator's metrics, then stops the operator and expects a
+ * clean exit (code 0), then closes the simulator.
  */
 export function useOperatorFixture(
   prefix: string,
-  opts: { sim?: Partial<SimulatorOptions>; args?: string[]; allNamespaces?: boolean } = {},
+  opts: {
+    sim?: Partial<SimulatorOptions>;
+    args?: string[];
+    allNamespaces?: boolean;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): OperatorFixture {
-  const f = {} as OperatorFixture;
+  const f = { secrets: [] as string[] } as OperatorFixture;
   beforeAll(async () => {
     f.k = testKube();
     f.ns = await f.k.freshNamespace(prefix);
@@ -219,12 +229,20 @@ export function useOperatorFixture(
       simUrl: f.sim.url,
       namespaces: opts.allNamespaces ? [] : [f.ns],
       ...(opts.args ? { args: opts.args } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
     });
   });
   afterAll(async () => {
-    const code = await f.op?.stop();
-    await f.sim?.close();
-    expect(code).toBe(0);
+    try {
+      if (f.op && f.op.proc.exitCode === null)
+        await expectNoSecretsLeaked(f.k, f.op, [f.ns], [TEST_CREDS.secretKey, ...f.secrets], {
+          requireMetrics: false,
+        });
+    } finally {
+      const code = await f.op?.stop();
+      await f.sim?.close();
+      expect(code).toBe(0);
+    }
   });
   return f;
 }

@@ -85,12 +85,22 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
   verbs: ["create", "patch"]
 {{- end }}
 
-{{/* RBAC rule for per-CR credentials: get only, optionally by name. */}}
+{{/* "true" when the operator watches Secrets: watchSecrets, and per-CR Secrets are allowed at all. */}}
+{{- define "vpcep-operator.watchSecrets" -}}
+{{- if and .Values.watchSecrets .Values.rbac.credentialSecrets }}true{{ else }}false{{ end }}
+{{- end }}
+
+{{/* RBAC rule for per-CR credentials: get, plus list/watch for the Secret watch; optionally by name
+  (the operator then lists and watches each name with a metadata.name field selector). */}}
 {{- define "vpcep-operator.secretRules" -}}
 - apiGroups: [""]
   resources: ["secrets"]
   {{- with .Values.rbac.credentialSecretNames }}
   resourceNames: {{ toJson . }}
   {{- end }}
+  {{- if eq (include "vpcep-operator.watchSecrets" .) "true" }}
+  verbs: ["get", "list", "watch"]
+  {{- else }}
   verbs: ["get"]
+  {{- end }}
 {{- end }}
