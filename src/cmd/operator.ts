@@ -23,7 +23,7 @@ import { SecretReferences, secretEventMapper, secretSources } from '../controlle
 import { KubeResourceOps } from '../managed/kube-resource-ops.js';
 import { VpcEndpointServiceReconciler } from '../controller/reconciler.js';
 import { endpointServiceKind } from '../controller/endpoint-service/kind.js';
-import { TriggerFilter } from '../managed/trigger-filter.js';
+import { isSettled, TriggerFilter } from '../managed/trigger-filter.js';
 import { systemClock } from '../runtime/clock.js';
 import { ControllerBuilder, customResourceSource } from '../runtime/builder.js';
 import { EventRecorder } from '../runtime/events.js';
@@ -136,11 +136,16 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
   // Secret -> the resources naming it (from the resources' own events), for the Secret watch.
   const secretRefs = new SecretReferences();
   const builder = new ControllerBuilder(CONTROLLER, { kc, clock, log, metrics })
-    .forKind(customResourceSource<VpcEndpointService>(endpointServiceKind, custom), (key, obj, event) => {
-      secretRefs.observe(key, obj, event);
-      if (event === 'delete') credentials.forget(key);
-      return filter.shouldEnqueue(key, obj, event);
-    })
+    .forKind(
+      customResourceSource<VpcEndpointService>(endpointServiceKind, custom),
+      (key, obj, event) => {
+        secretRefs.observe(key, obj, event);
+        if (event === 'delete') credentials.forget(key);
+        return filter.shouldEnqueue(key, obj, event);
+      },
+      // Users' changes first: settled objects found at start are rechecked spread over the resync period.
+      { settled: (obj) => isSettled(obj, endpointServiceKind) },
+    )
     .namespaces(config.namespaces)
     .workers(config.maxConcurrentReconciles);
   // Secrets picked up in seconds: a metadata-only watch; the data is read when a resource is reconciled.
@@ -159,7 +164,7 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
   const controller = builder.build(
     gate.reconciler(reconciler.reconcile), // [crd-guard]
     { addCache: (c) => manager.addCache(gate.cache(c)), addController: (c) => manager.addController(c) },
-    { reconcileTimeoutMs: config.reconcileTimeoutMs },
+    { reconcileTimeoutMs: config.reconcileTimeoutMs, initialSpreadMs: config.resyncMs },
   );
   await manager.start();
   const ports = manager.ports();

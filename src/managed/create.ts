@@ -11,6 +11,7 @@ import type { Resolved } from './credentials.js';
 import type { ManagedObject, ManagedStatus } from './kind.js';
 import type { ManagedReconciler } from './lifecycle.js';
 import { createGuard, type Pass } from './pass.js';
+import { recheck } from './timing.js';
 import { EventReason, Reason } from './verdicts.js';
 
 export async function createOrWait<O extends ManagedObject, C, St extends ManagedStatus>(
@@ -31,7 +32,7 @@ export async function createOrWait<O extends ManagedObject, C, St extends Manage
       getCondition(p.draft.build().conditions, 'Ready')?.message ?? '',
     );
     p.draft.observed();
-    return p.finish({ requeueAfterMs: r.resyncFor(p.obj) });
+    return p.finish(recheck(r.resyncFor(p.obj)));
   }
   const wait = createGuard(p, r.opts.clock);
   if (wait > 0) {

@@ -8,7 +8,7 @@ import { ObjectGoneError, TerminalError, type ReconcileResult } from '../runtime
 import type { ManagedObject, ManagedStatus } from './kind.js';
 import type { ManagedReconciler } from './lifecycle.js';
 import { gatingAnnotations, OwnedByAnother, type Pass } from './pass.js';
-import { OWNED_RECHECK_MS, UNKNOWN_OUTCOME_RECHECK_MS } from './timing.js';
+import { OWNED_RECHECK_MS, recheck, UNKNOWN_OUTCOME_RECHECK_MS } from './timing.js';
 import { describeCloudError, EventReason, Reason, verdictFor, type ReasonName } from './verdicts.js';
 
 /** Maps an error of a pass to a condition and a queue outcome (see reconcile.ts for the outcomes). */
@@ -21,7 +21,7 @@ export async function fail<O extends ManagedObject, C, St extends ManagedStatus>
   if (e instanceof TerminalError || e instanceof ObjectGoneError) throw e;
   if (e instanceof OwnedByAnother) {
     await r.stop(p, Reason.OwnedByAnother, e.message, EventReason.OwnedByAnother, 'Adopt');
-    return { requeueAfterMs: OWNED_RECHECK_MS };
+    return recheck(OWNED_RECHECK_MS);
   }
   if (!isCloudError(e)) throw e;
   if (e.kind === 'aborted') throw e;
@@ -69,7 +69,7 @@ export async function fail<O extends ManagedObject, C, St extends ManagedStatus>
       updating ? EventReason.UpdateFailed : EventReason.CreateFailed,
       updating ? 'Update' : 'Create',
     );
-    if (verdict.recheckMs) return { requeueAfterMs: verdict.recheckMs };
+    if (verdict.recheckMs) return recheck(verdict.recheckMs);
     throw new TerminalError(verdict.message);
   }
   p.draft.condition('Synced', 'False', Reason.ReconcileError, verdict.message);

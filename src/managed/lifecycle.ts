@@ -40,7 +40,7 @@ import type { KindDescriptor, ManagedObject, ManagedStatus } from './kind.js';
 import { checkOwner, Pass, withinCreateGrace } from './pass.js';
 import { noteCredentials, gate as policyGate, resolveCredentials } from './policies.js';
 import type { ResourceOps } from './resource-ops.js';
-import { DEFAULT_RESYNC_MS, jitter, parseDuration, pollDelay } from './timing.js';
+import { DEFAULT_RESYNC_MS, jitter, parseDuration, pollDelay, recheck } from './timing.js';
 import { EventReason, Reason, type ReasonName } from './verdicts.js';
 
 /** Options of {@link ManagedReconciler}. */
@@ -381,7 +381,7 @@ export class ManagedReconciler<O extends ManagedObject, C, St extends ManagedSta
     );
     p.draft.condition('Synced', 'True', p.observeOnly ? Reason.Observing : Reason.ReconcileSuccess, '');
     p.draft.observed();
-    const result = await p.finish({ requeueAfterMs: jitter(this.resyncFor(p.obj), this.random) });
+    const result = await p.finish(recheck(jitter(this.resyncFor(p.obj), this.random)));
     if (!readyBefore)
       p.log.info({ decision: 'ready', serviceId: seen.id, generation }, 'available and in sync');
     p.memo.syncedAt = clock.now();

@@ -9,7 +9,7 @@ import { CredentialsCloudError, CredentialsError, type Resolved } from './creden
 import type { ManagedObject, ManagedStatus } from './kind.js';
 import type { ManagedReconciler } from './lifecycle.js';
 import { gatingAnnotations, type Pass } from './pass.js';
-import { CREDENTIALS_RECHECK_MS } from './timing.js';
+import { CREDENTIALS_RECHECK_MS, recheck } from './timing.js';
 import {
   CREDENTIALS_REASONS,
   EventReason,
@@ -38,10 +38,10 @@ export async function resolveCredentials<O extends ManagedObject, C, St extends 
         Reason.CredentialsMissing,
         `cannot delete the ${r.opts.kind.noun}: ${e.message}`,
       );
-      return { result: await p.finish({ requeueAfterMs: CREDENTIALS_RECHECK_MS }) };
+      return { result: await p.finish(recheck(CREDENTIALS_RECHECK_MS)) };
     }
     await r.stop(p, Reason.CredentialsMissing, e.message);
-    return { result: { requeueAfterMs: CREDENTIALS_RECHECK_MS } };
+    return { result: recheck(CREDENTIALS_RECHECK_MS) };
   }
   const moved = projectMoved(r, p.obj, resolved);
   if (!moved) return resolved;
@@ -49,10 +49,10 @@ export async function resolveCredentials<O extends ManagedObject, C, St extends 
   if (p.obj.metadata.deletionTimestamp) {
     // Deleting through the other project would find nothing and let the resource leak: wait instead.
     p.draft.condition('Synced', 'False', Reason.ProjectChanged, `cannot delete: ${moved}`);
-    return { result: await p.finish({ requeueAfterMs: CREDENTIALS_RECHECK_MS }) };
+    return { result: await p.finish(recheck(CREDENTIALS_RECHECK_MS)) };
   }
   await r.stop(p, Reason.ProjectChanged, moved, EventReason.ProjectChanged, 'Observe');
-  return { result: { requeueAfterMs: CREDENTIALS_RECHECK_MS } };
+  return { result: recheck(CREDENTIALS_RECHECK_MS) };
 }
 
 /**
@@ -105,10 +105,10 @@ export function gate<O extends ManagedObject, C, St extends ManagedStatus>(
       memo.terminalAnnotations !== gatingAnnotations(obj, r.opts.kind)
     )
       return 'proceed';
-    const recheck = RECHECK_MS[synced.reason as ReasonName];
-    if (recheck === undefined) return undefined;
+    const wait = RECHECK_MS[synced.reason as ReasonName];
+    if (wait === undefined) return undefined;
     const since = memo.terminalAt;
-    if (since !== undefined && now - since < recheck) return { requeueAfterMs: recheck - (now - since) };
+    if (since !== undefined && now - since < wait) return recheck(wait - (now - since));
     return 'proceed';
   }
   const ready = getCondition(obj.status?.conditions, 'Ready');
@@ -121,7 +121,7 @@ export function gate<O extends ManagedObject, C, St extends ManagedStatus>(
   ) {
     const period = r.resyncFor(obj);
     const age = now - memo.syncedAt;
-    if (age >= 0 && age < period * 0.9) return { requeueAfterMs: period - age };
+    if (age >= 0 && age < period * 0.9) return recheck(period - age);
   }
   return 'proceed';
 }

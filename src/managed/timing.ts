@@ -2,6 +2,15 @@
  * When the reconciler looks at the cloud again: the adaptive poll while a service is `creating` or
  * `deleting`, the jittered steady-state resync, and the slow rechecks of blocked states.
  */
+import { LOW_PRIORITY } from '../runtime/queue.js';
+
+/**
+ * A routine recheck after `ms`: queued at low priority, so users' changes (and the polls of a change
+ * still converging, which keep their priority) are handed out first.
+ */
+export function recheck(ms: number): { requeueAfterMs: number; priority: number } {
+  return { requeueAfterMs: ms, priority: LOW_PRIORITY };
+}
 
 /** Floor of the poll interval while the cloud works on a create or delete. */
 export const POLL_FLOOR_MS = 2_000;

@@ -5,6 +5,9 @@
  * finalizers or the deletion timestamp. Adds, deletes and periodic resyncs always pass.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { getCondition } from '../api/conditions.js';
+import type { KindDescriptor, ManagedObject } from './kind.js';
+import { Reason, TERMINAL_REASONS } from './verdicts.js';
 
 type Event = 'add' | 'update' | 'delete' | 'resync';
 
@@ -34,4 +37,24 @@ export class TriggerFilter {
     if (event === 'update') return prev !== fp;
     return true;
   }
+}
+
+/**
+ * Whether an object found at start (the informer's initial list) is settled: nothing a user asked for
+ * is pending, so its next pass is a routine recheck that may wait (spread over the resync period at
+ * low priority). Settled: `Ready=True`, a terminal verdict, or a recorded pause, for the current
+ * generation. Not settled, and reconciled at once ahead of routine work: a deletion, a generation the
+ * operator has not acted on, or anything still converging (creating, retrying, no status yet).
+ */
+export function isSettled(obj: ManagedObject, kind: KindDescriptor): boolean {
+  if (obj.metadata.deletionTimestamp) return false;
+  const generation = obj.metadata.generation ?? 0;
+  const conditions = obj.status?.conditions;
+  const ready = getCondition(conditions, 'Ready');
+  if (ready?.status === 'True' && (ready.observedGeneration ?? obj.status?.observedGeneration) === generation)
+    return true;
+  const synced = getCondition(conditions, 'Synced');
+  if (synced?.status !== 'False' || synced.observedGeneration !== generation) return false;
+  if (TERMINAL_REASONS.has(synced.reason)) return true;
+  return synced.reason === Reason.Paused && obj.metadata.annotations?.[kind.annotations.paused] === 'true';
 }

@@ -8,15 +8,32 @@
  * Guarantees: the primary resource's events pass through a filter (`shouldEnqueue`) before they
  * enqueue; a mapped event enqueues exactly the keys its mapper returns; there is one resync mechanism,
  * the reconciler's own `requeueAfter` (informer resyncs are off), so a period is never applied twice.
+ *
+ * Priorities (controller-runtime's priority queue, plus a spread): an event after the initial list is
+ * a change and queues at the default priority, ahead of routine work. The initial list's objects are
+ * routine: each is queued by {@link Controller.enqueueSpread} (low priority, spread over
+ * `initialSpreadMs` from the controller's start), except a primary object that `settled` says is not
+ * settled (a deletion, a new generation, a change still converging), which queues at once at the
+ * default priority: it is a user's change that the last process did not finish. Mapped keys of the
+ * other sources' initial lists are spread the same way (the primary's own list covers them).
+ *
+ * `selector` restricts the primary resource's list and watch to a label selector (a shard); the other
+ * sources are watched whole.
  */
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Clock } from './clock.js';
 import { Controller } from './controller.js';
-import type { InformerEvent, InformerLike, SupervisedInformerOptions } from './informer-supervisor.js';
+import type {
+  InformerEvent,
+  InformerEventInfo,
+  InformerLike,
+  SupervisedInformerOptions,
+} from './informer-supervisor.js';
 import { SupervisedInformer } from './informer-supervisor.js';
 import type { Logger } from './logging.js';
 import type { ManagedCache } from './manager.js';
 import type { RuntimeMetrics } from './metrics.js';
+import { LOW_PRIORITY } from './queue.js';
 import type { Reconciler } from './reconcile.js';
 
 /** A watchable collection: where it lives and how to list it, per namespace (undefined: all). */
@@ -25,7 +42,8 @@ export interface Source<T extends KubernetesObject> {
   name: string;
   /** Collection path, e.g. `/apis/G/V/namespaces/NS/PLURAL`. */
   path(namespace: string | undefined): string;
-  list(namespace: string | undefined): Promise<KubernetesListObject<T>>;
+  /** Lists the collection; with `labelSelector`, only the matching objects. */
+  list(namespace: string | undefined, labelSelector?: string): Promise<KubernetesListObject<T>>;
   /**
    * Builds the informer from the full watch path and the list (e.g. a watch that asks for metadata
    * only, see metadata-source.ts). Default: client-node's `makeInformer`.
@@ -42,8 +60,14 @@ export function customResourceSource<T extends KubernetesObject>(
       version: string;
       plural: string;
       namespace: string;
+      labelSelector?: string;
     }): Promise<unknown>;
-    listCustomObjectForAllNamespaces(r: { group: string; version: string; plural: string }): Promise<unknown>;
+    listCustomObjectForAllNamespaces(r: {
+      group: string;
+      version: string;
+      plural: string;
+      labelSelector?: string;
+    }): Promise<unknown>;
   },
 ): Source<T> {
   const base = { group: kind.group, version: kind.version, plural: kind.plural };
@@ -53,10 +77,14 @@ export function customResourceSource<T extends KubernetesObject>(
       ns
         ? `/apis/${kind.group}/${kind.version}/namespaces/${ns}/${kind.plural}`
         : `/apis/${kind.group}/${kind.version}/${kind.plural}`,
-    list: (ns) =>
-      (ns
-        ? custom.listNamespacedCustomObject({ ...base, namespace: ns })
-        : custom.listCustomObjectForAllNamespaces(base)) as Promise<KubernetesListObject<T>>,
+    list: (ns, labelSelector) => {
+      const sel = labelSelector ? { labelSelector } : {};
+      return (
+        ns
+          ? custom.listNamespacedCustomObject({ ...base, namespace: ns, ...sel })
+          : custom.listCustomObjectForAllNamespaces({ ...base, ...sel })
+      ) as Promise<KubernetesListObject<T>>;
+    },
   };
 }
 
@@ -81,9 +109,23 @@ export interface BuilderContext {
   makeCache?: <T extends KubernetesObject>(o: SupervisedInformerOptions<T>) => BuiltCache;
 }
 
+/** How an event asks for a key: a change (default priority), routine (spread, low), or low at once. */
+type Enqueue = (key: string, how: 'change' | 'spread' | 'low') => void;
+
 interface Watch {
   source: Source<KubernetesObject>;
-  onEvent: (obj: KubernetesObject, event: InformerEvent, enqueue: (key: string) => void) => void;
+  selector?: string;
+  onEvent: (obj: KubernetesObject, event: InformerEvent, info: InformerEventInfo, enqueue: Enqueue) => void;
+}
+
+/** Options of {@link ControllerBuilder.forKind}. */
+export interface ForKindOptions<T extends KubernetesObject> {
+  /**
+   * For an object of the initial list: true when it is settled (nothing a user asked for is pending),
+   * so its recheck is routine and spread; false queues it at once at the default priority. Default:
+   * every object of the initial list is settled.
+   */
+  settled?: (obj: T) => boolean;
 }
 
 /** See the module doc. */
@@ -92,22 +134,30 @@ export class ControllerBuilder {
   private readonly others: Watch[] = [];
   private scopes: Array<string | undefined> = [undefined];
   private count = 1;
+  private labelSelector: string | undefined;
 
   constructor(
     private readonly name: string,
     private readonly ctx: BuilderContext,
   ) {}
 
-  /** The reconciled resource; `shouldEnqueue` filters its events (e.g. drop our own status writes). */
+  /**
+   * The reconciled resource; `shouldEnqueue` filters its events (e.g. drop our own status writes; it
+   * sees every event, the initial list's too). See the module doc for priorities and `opts.settled`.
+   */
   forKind<T extends KubernetesObject>(
     source: Source<T>,
     shouldEnqueue: (key: string, obj: T, event: InformerEvent) => boolean = () => true,
+    opts: ForKindOptions<T> = {},
   ): this {
     this.primary = {
       source: source as Source<KubernetesObject>,
-      onEvent: (obj, event, enqueue) => {
+      onEvent: (obj, event, info, enqueue) => {
         const key = `${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? ''}`;
-        if (shouldEnqueue(key, obj as T, event)) enqueue(key);
+        if (!shouldEnqueue(key, obj as T, event)) return;
+        if (info.initial && event !== 'delete')
+          enqueue(key, !opts.settled || opts.settled(obj as T) ? 'spread' : 'change');
+        else enqueue(key, event === 'resync' ? 'low' : 'change');
       },
     };
     return this;
@@ -116,14 +166,21 @@ export class ControllerBuilder {
   /** Events of `source` enqueue the keys `mapToKeys` returns (keys of the reconciled resource). */
   watches<T extends KubernetesObject>(
     source: Source<T>,
-    mapToKeys: (obj: T, event: InformerEvent) => string[],
+    mapToKeys: (obj: T, event: InformerEvent, info: InformerEventInfo) => string[],
   ): this {
     this.others.push({
       source: source as Source<KubernetesObject>,
-      onEvent: (obj, event, enqueue) => {
-        for (const key of mapToKeys(obj as T, event)) enqueue(key);
+      onEvent: (obj, event, info, enqueue) => {
+        const how = info.initial ? 'spread' : event === 'resync' ? 'low' : 'change';
+        for (const key of mapToKeys(obj as T, event, info)) enqueue(key, how);
       },
     });
+    return this;
+  }
+
+  /** Watch only the primary resources that match this label selector (empty: all). */
+  selector(labelSelector: string | undefined): this {
+    this.labelSelector = labelSelector?.trim() ? labelSelector.trim() : undefined;
     return this;
   }
 
@@ -143,7 +200,7 @@ export class ControllerBuilder {
   build(
     reconciler: Reconciler,
     target: BuilderTarget,
-    extra: { reconcileTimeoutMs?: number } = {},
+    extra: { reconcileTimeoutMs?: number; initialSpreadMs?: number } = {},
   ): Controller {
     if (!this.primary) throw new Error(`controller ${this.name}: forKind() was not called`);
     const { clock, log, metrics } = this.ctx;
@@ -155,27 +212,33 @@ export class ControllerBuilder {
       log,
       metrics,
       ...(extra.reconcileTimeoutMs ? { reconcileTimeoutMs: extra.reconcileTimeoutMs } : {}),
+      ...(extra.initialSpreadMs ? { spreadMs: extra.initialSpreadMs } : {}),
     });
+    const enqueue: Enqueue = (key, how) => {
+      if (how === 'spread') controller.enqueueSpread(key);
+      else controller.enqueue(key, how === 'low' ? { priority: LOW_PRIORITY } : {});
+    };
+    this.primary.selector = this.labelSelector;
     const make =
       this.ctx.makeCache ??
       (<T extends KubernetesObject>(o: SupervisedInformerOptions<T>) => new SupervisedInformer<T>(o));
     for (const w of [this.primary, ...this.others]) {
       for (const ns of this.scopes) {
-        target.addCache(
-          make<KubernetesObject>({
-            kc: this.ctx.kc,
-            path: w.source.path(ns),
-            list: () => w.source.list(ns),
-            ...(w.source.makeInformer ? { makeInformer: w.source.makeInformer.bind(w.source) } : {}),
-            name: ns ? `${w.source.name}/${ns}` : w.source.name,
-            clock,
-            log,
-            metrics,
-            // One resync mechanism: the reconciler's own requeueAfter (per object, jittered).
-            resyncMs: 0,
-            onKey: (_key, obj, event) => w.onEvent(obj, event, (k) => controller.enqueue(k)),
-          }),
-        );
+        const cache = make<KubernetesObject>({
+          kc: this.ctx.kc,
+          path: w.source.path(ns),
+          list: () => (w.selector ? w.source.list(ns, w.selector) : w.source.list(ns)),
+          ...(w.selector ? { labelSelector: w.selector } : {}),
+          ...(w.source.makeInformer ? { makeInformer: w.source.makeInformer.bind(w.source) } : {}),
+          name: ns ? `${w.source.name}/${ns}` : w.source.name,
+          clock,
+          log,
+          metrics,
+          // One resync mechanism: the reconciler's own requeueAfter (per object, jittered).
+          resyncMs: 0,
+          onKey: (_key, obj, event, info) => w.onEvent(obj, event, info ?? { initial: false }, enqueue),
+        });
+        target.addCache(cache);
       }
     }
     target.addController(controller);

@@ -11,6 +11,14 @@
  *   then aborts their `signal` and returns. It never waits longer than the deadline.
  * - A per-reconcile timeout (optional) aborts the reconcile's `signal`; the key stays held until the
  *   reconciler actually returns, so exclusion holds even for reconcilers that ignore the signal.
+ * - **Priorities:** {@link Controller.enqueue} queues at the default priority (a change); a requeue or
+ *   a retry keeps the priority its key was handed out with unless the result names one (see
+ *   `reconcile.ts`).
+ * - **Spread:** {@link Controller.enqueueSpread} (routine keys, e.g. the initial list's settled
+ *   objects) queues each key at {@link LOW_PRIORITY} after `spreadOffset(key, spreadMs)`, counted from
+ *   the controller's start (keys spread before it are held until then; a change of the key meanwhile
+ *   replaces the held recheck). So after a restart or a failover the rechecks of N objects arrive at
+ *   about `N / spreadMs` a millisecond instead of all at once, and each key keeps its offset.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from './clock.js';
@@ -18,6 +26,7 @@ import type { Logger } from './logging.js';
 import type { ReconcileResultLabel, RuntimeMetrics } from './metrics.js';
 import { isTerminal, parseKey, retryAfterOf, type ReconcileResult, type Reconciler } from './reconcile.js';
 import type { RateLimiter } from './rate-limiters.js';
+import { LOW_PRIORITY, type AddOptions } from './queue.js';
 import { WorkQueue } from './workqueue.js';
 
 /** Options of {@link Controller}. */
@@ -38,6 +47,27 @@ export interface ControllerOptions {
   reconcileTimeoutMs?: number;
   /** Makes reconcile IDs (tests inject a counter). Default `crypto.randomUUID`. */
   newReconcileId?: () => string;
+  /** Period over which {@link Controller.enqueueSpread} spreads routine keys (0 or absent: no spread). */
+  spreadMs?: number;
+}
+
+/**
+ * Where in `[0, periodMs)` the routine recheck of `key` falls: FNV-1a of the key with murmur3's final
+ * mix (sequential names would otherwise cluster), scaled. Deterministic (a key keeps its place across
+ * restarts and replicas) and close to uniform over many keys.
+ */
+export function spreadOffset(key: string, periodMs: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return Math.floor(((h >>> 0) / 2 ** 32) * Math.max(0, periodMs));
 }
 
 /** See the module doc for the guarantees. */
@@ -47,6 +77,8 @@ export class Controller {
   private readonly opts: ControllerOptions;
   private readonly log: Logger;
   private readonly inflight = new Map<string, AbortController>();
+  /** Routine keys spread before the start, waiting for it. */
+  private readonly held = new Set<string>();
   private workers: Promise<void>[] = [];
   private started = false;
   private stopped = false;
@@ -67,18 +99,42 @@ export class Controller {
     if (this.started || this.stopped) return;
     this.started = true;
     this.opts.metrics.setMaxConcurrentReconciles(this.opts.workers);
-    this.log.info({ workers: this.opts.workers }, 'starting workers');
+    this.log.info({ workers: this.opts.workers, spreadKeys: this.held.size }, 'starting workers');
+    for (const key of this.held) this.spread(key);
+    this.held.clear();
     for (let i = 0; i < this.opts.workers; i++) this.workers.push(this.worker());
   }
 
-  /** Queues `key` (`namespace/name`) for a reconcile. Safe to call from any event handler; never throws. */
-  enqueue(key: string): void {
-    this.queue.add(key);
+  /**
+   * Queues `key` (`namespace/name`) for a reconcile, at the default priority unless `opts` says
+   * otherwise. Safe to call from any event handler; never throws.
+   */
+  enqueue(key: string, opts: AddOptions = {}): void {
+    this.held.delete(key);
+    this.queue.add(key, opts);
   }
 
-  /** Queues `key` after `ms`, keeping the earliest time if it is already waiting. */
-  enqueueAfter(key: string, ms: number): void {
-    this.queue.addAfter(key, ms);
+  /** Queues `key` after `ms`, keeping the earliest time (and highest priority) if it is already waiting. */
+  enqueueAfter(key: string, ms: number, opts: AddOptions = {}): void {
+    this.queue.addAfter(key, ms, opts);
+  }
+
+  /**
+   * Queues a routine recheck of `key` at {@link LOW_PRIORITY}, `spreadOffset(key, spreadMs)` after the
+   * start (after now once started). Without a spread period: at once, at low priority.
+   */
+  enqueueSpread(key: string): void {
+    if (this.stopped) return;
+    if (!(this.opts.spreadMs && this.opts.spreadMs > 0)) {
+      this.queue.add(key, { priority: LOW_PRIORITY });
+      return;
+    }
+    if (this.started) this.spread(key);
+    else this.held.add(key);
+  }
+
+  private spread(key: string): void {
+    this.queue.addAfter(key, spreadOffset(key, this.opts.spreadMs ?? 0), { priority: LOW_PRIORITY });
   }
 
   /** True between {@link start} and {@link stop}. */
@@ -142,6 +198,8 @@ export class Controller {
 
   private async reconcileHandler(key: string): Promise<void> {
     const req = parseKey(key);
+    const priority = this.queue.priorityOf(key);
+    const keep: AddOptions = priority === undefined ? {} : { priority };
     const reconcileId = (this.opts.newReconcileId ?? randomUUID)();
     const log = this.log.child({ namespace: req.namespace, name: req.name, reconcileID: reconcileId });
     const ac = new AbortController();
@@ -177,7 +235,7 @@ export class Controller {
         log.error({ err: error }, 'reconcile failed with a terminal error; not requeued');
         return;
       }
-      const delay = this.queue.addRateLimited(key, retryAfterOf(error) ?? 0);
+      const delay = this.queue.addRateLimited(key, retryAfterOf(error) ?? 0, keep);
       log.error(
         { err: error, retryInMs: delay, retries: this.queue.numRequeues(key) },
         'reconcile failed; requeued with backoff',
@@ -185,11 +243,19 @@ export class Controller {
     } else if (result && typeof result.requeueAfterMs === 'number' && result.requeueAfterMs > 0) {
       label = 'requeue_after';
       this.queue.forget(key);
-      this.queue.addAfter(key, result.requeueAfterMs);
+      this.queue.addAfter(
+        key,
+        result.requeueAfterMs,
+        typeof result.priority === 'number' ? { priority: result.priority } : keep,
+      );
       log.debug({ requeueAfterMs: result.requeueAfterMs }, 'reconciled; requeue scheduled');
     } else if (result && result.requeue) {
       label = 'requeue';
-      this.queue.addRateLimited(key);
+      this.queue.addRateLimited(
+        key,
+        0,
+        typeof result.priority === 'number' ? { priority: result.priority } : keep,
+      );
       log.debug('reconciled; requeue requested');
     } else {
       label = 'success';

@@ -2,14 +2,15 @@
  * A {@link Queue} that can also add a key later, ported from client-go `delaying_queue.go`.
  *
  * Guarantees:
- * - `addAfter(key, ms)` with `ms <= 0` is a plain {@link Queue.add}.
- * - A key waiting for its time keeps the **earliest** ready time: re-adding it with a later time is a
- *   no-op, with an earlier time moves it forward. It is added once when its time comes.
+ * - `addAfter(key, ms, opts)` with `ms <= 0` is a plain {@link Queue.add}.
+ * - A key waiting for its time keeps the **earliest** ready time: re-adding it with a later time does
+ *   not delay it, with an earlier time moves it forward. It is added once when its time comes, at the
+ *   **highest** priority any of those adds asked for.
  * - One timer, set for the earliest ready time, drives all delayed keys.
  * - {@link shutDown} cancels the timer and forgets waiting keys.
  */
 import type { TimerHandle } from './clock.js';
-import { Queue, type QueueOptions } from './queue.js';
+import { DEFAULT_PRIORITY, Queue, type AddOptions, type QueueOptions } from './queue.js';
 
 interface Waiting {
   key: string;
@@ -71,6 +72,8 @@ export class DelayingQueue extends Queue {
   private readonly heap = new MinHeap();
   /** The effective ready time of each waiting key. */
   private readonly readyAt = new Map<string, number>();
+  /** The priority each waiting key is added with when its time comes. */
+  private readonly waitingPriority = new Map<string, number>();
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
 
@@ -78,15 +81,21 @@ export class DelayingQueue extends Queue {
     super(opts);
   }
 
-  /** Adds `key` after `ms` milliseconds, keeping the earliest time if it is already waiting. */
-  addAfter(key: string, ms: number): void {
+  /**
+   * Adds `key` after `ms` milliseconds at `opts.priority`, keeping the earliest time and the highest
+   * priority if it is already waiting.
+   */
+  addAfter(key: string, ms: number, opts: AddOptions = {}): void {
     if (this.shuttingDown()) return;
     if (!(ms > 0)) {
-      this.add(key);
+      this.add(key, opts);
       return;
     }
+    const priority = opts.priority ?? DEFAULT_PRIORITY;
     const at = this.clock.now() + ms;
     const current = this.readyAt.get(key);
+    const waiting = this.waitingPriority.get(key);
+    this.waitingPriority.set(key, waiting === undefined ? priority : Math.max(waiting, priority));
     if (current !== undefined && current <= at) return;
     this.readyAt.set(key, at);
     this.heap.push({ key, readyAt: at });
@@ -96,6 +105,11 @@ export class DelayingQueue extends Queue {
   /** Number of keys waiting for their time. */
   waitingLen(): number {
     return this.readyAt.size;
+  }
+
+  /** The priority `key` will be added with when its time comes, if it is waiting. */
+  waitingPriorityOf(key: string): number | undefined {
+    return this.waitingPriority.get(key);
   }
 
   /** When `key` becomes ready (epoch ms), if it is waiting. */
@@ -123,7 +137,9 @@ export class DelayingQueue extends Queue {
       // Skip stale entries: the key moved to an earlier time (already fired) or was re-added.
       if (this.readyAt.get(head.key) !== head.readyAt) continue;
       this.readyAt.delete(head.key);
-      this.add(head.key);
+      const priority = this.waitingPriority.get(head.key);
+      this.waitingPriority.delete(head.key);
+      this.add(head.key, priority === undefined ? {} : { priority });
     }
     this.arm();
   }
@@ -133,6 +149,7 @@ export class DelayingQueue extends Queue {
     this.timer = undefined;
     this.heap.clear();
     this.readyAt.clear();
+    this.waitingPriority.clear();
     super.shutDown();
   }
 }

@@ -15,6 +15,11 @@
  * - 410 Gone clears the resourceVersion inside client-node, so the next connect relists; a relist
  *   emits `delete` for vanished objects and `add`/`update` for the rest.
  * - Event handlers only call `onKey`, inside try/catch: a throwing `onKey` is logged, never crashes.
+ * - `onKey` is told `initial: true` for exactly the events of the first list (the objects that were
+ *   there when the informer started, before {@link SupervisedInformer.synced}), `false` for every later
+ *   event (watch events, and relists after a 410 or a restart).
+ * - With `labelSelector`, the list and the watch see only matching objects: an object relabelled out of
+ *   the selection arrives as a `delete`, one relabelled into it as an `add`.
  * - {@link SupervisedInformer.synced} resolves once the first list is in the cache (never rejects;
  *   it stays pending while the list keeps failing).
  * - Every `resyncMs` (default 10 min) after sync, every cached key is passed to `onKey` with
@@ -40,15 +45,23 @@ export type InformerLike<T extends KubernetesObject> = Informer<T> & ObjectCache
 /** Why `onKey` was called. */
 export type InformerEvent = 'add' | 'update' | 'delete' | 'resync';
 
+/** What else `onKey` is told about an event. */
+export interface InformerEventInfo {
+  /** The event is part of the informer's first list (the objects present at start), not a change. */
+  initial: boolean;
+}
+
 /** Options of {@link SupervisedInformer}. */
 export interface SupervisedInformerOptions<T extends KubernetesObject> {
   kc: KubeConfig;
   /** Collection path without query, e.g. `/apis/G/V/namespaces/NS/PLURAL` or `/apis/G/V/PLURAL`. */
   path: string;
-  /** Lists the collection (e.g. `listCustomObjectForAllNamespaces`). */
+  /** Lists the collection (e.g. `listCustomObjectForAllNamespaces`), with `labelSelector` if set. */
   list: () => Promise<KubernetesListObject<T>>;
   /** Called for every change and on resync. Should only enqueue; exceptions are logged and dropped. */
-  onKey: (key: string, obj: T, event: InformerEvent) => void;
+  onKey: (key: string, obj: T, event: InformerEvent, info?: InformerEventInfo) => void;
+  /** Label selector of the watch (the `list` must apply the same). Default: everything. */
+  labelSelector?: string;
   clock: Clock;
   log: Logger;
   /** Counts restarts (a {@link RuntimeMetrics} fits). */
@@ -71,10 +84,11 @@ export interface SupervisedInformerOptions<T extends KubernetesObject> {
   makeInformer?: (path: string, list: () => Promise<KubernetesListObject<T>>) => InformerLike<T>;
 }
 
-/** Appends watch query parameters to a collection path. */
-export function watchPath(path: string, timeoutSeconds: number): string {
+/** Appends watch query parameters (and the label selector, URL-encoded, if any) to a collection path. */
+export function watchPath(path: string, timeoutSeconds: number, labelSelector?: string): string {
   const sep = path.includes('?') ? '&' : '?';
-  return `${path}${sep}timeoutSeconds=${timeoutSeconds}&allowWatchBookmarks=true`;
+  const selector = labelSelector ? `&labelSelector=${encodeURIComponent(labelSelector)}` : '';
+  return `${path}${sep}timeoutSeconds=${timeoutSeconds}&allowWatchBookmarks=true${selector}`;
 }
 
 /** See the module doc for the guarantees. */
@@ -104,7 +118,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
     this.backoff = new JitteredBackoff({ random: opts.random });
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
     this.lastSeen = this.healthySince = opts.clock.now();
-    const path = watchPath(opts.path, opts.timeoutSeconds ?? 300);
+    const path = watchPath(opts.path, opts.timeoutSeconds ?? 300, opts.labelSelector);
     const list = (): Promise<KubernetesListObject<T>> => this.listAndMark();
     this.informer = opts.makeInformer ? opts.makeInformer(path, list) : makeInformer<T>(opts.kc, path, list);
     for (const ev of ['add', 'update', 'delete'] as const)
@@ -183,7 +197,8 @@ export class SupervisedInformer<T extends KubernetesObject> {
   private emit(obj: T, event: InformerEvent): void {
     if (event !== 'resync') this.touch(); // a resync says nothing about the watch's health
     try {
-      this.opts.onKey(keyOf(obj), obj, event);
+      // client-node fills the cache from the first list synchronously, before markSynced runs.
+      this.opts.onKey(keyOf(obj), obj, event, { initial: !this.isSynced });
     } catch (err) {
       try {
         this.log.error({ err, event }, 'event handler failed');

@@ -14,18 +14,30 @@
  * | returns `{ requeue: true }`        | `addRateLimited(key)`                         | `requeue`       |
  * | throws {@link TerminalError}       | `forget(key)`, no requeue; logged and counted | `error`         |
  * | throws anything else               | `addRateLimited(key)` (≥ `retryAfterMs`)      | `error`         |
+ *
+ * Priority: a requeue keeps the priority the key was handed out with (a user's change stays ahead of
+ * routine work while it converges), unless the result names one: a routine recheck returns
+ * `{ requeueAfterMs, priority: LOW_PRIORITY }`.
  */
 import type { Logger } from './logging.js';
 
-/** What a reconcile returns: nothing (done), or when to look again. */
-export type ReconcileResult = { requeueAfterMs?: number; requeue?: boolean } | void;
+/**
+ * What a reconcile returns: nothing (done), or when to look again, and at which queue priority
+ * (default: the priority the key was handed out with).
+ */
+export type ReconcileResult = { requeueAfterMs?: number; requeue?: boolean; priority?: number } | void;
 
 /** The result meaning "converged; look again only when something changes". */
 export const done: ReconcileResult = undefined;
 
-/** Asks for another reconcile of the same key after `ms` (replaces any rate-limited backoff). */
-export function requeueAfter(ms: number): ReconcileResult {
-  return { requeueAfterMs: Math.max(0, ms) };
+/**
+ * Asks for another reconcile of the same key after `ms` (replaces any rate-limited backoff), at
+ * `priority` when given.
+ */
+export function requeueAfter(ms: number, priority?: number): ReconcileResult {
+  return priority === undefined
+    ? { requeueAfterMs: Math.max(0, ms) }
+    : { requeueAfterMs: Math.max(0, ms), priority };
 }
 
 /**

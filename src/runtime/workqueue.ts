@@ -10,7 +10,7 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { DelayingQueue } from './delaying-queue.js';
-import type { WorkQueueMetrics } from './queue.js';
+import type { AddOptions, WorkQueueMetrics } from './queue.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiters.js';
 
 /** Options of {@link WorkQueue}. */
@@ -33,13 +33,14 @@ export class WorkQueue extends DelayingQueue {
 
   /**
    * Adds `key` after the rate limiter's delay (a counted failure). `minDelayMs` raises the delay, e.g.
-   * to honour a server's `Retry-After`. Returns the delay used (ms).
+   * to honour a server's `Retry-After`; `opts.priority` is the priority it is added with. Returns the
+   * delay used (ms).
    */
-  addRateLimited(key: string, minDelayMs = 0): number {
+  addRateLimited(key: string, minDelayMs = 0, opts: AddOptions = {}): number {
     if (this.shuttingDown()) return 0;
     const delay = Math.max(this.rateLimiter.when(key), minDelayMs);
     this.metrics?.retry();
-    this.addAfter(key, delay);
+    this.addAfter(key, delay, opts);
     return delay;
   }
 

@@ -400,12 +400,12 @@ describe('upgrades from the previous release keep resources Ready and cloud serv
       for (const op of running) await op.kill();
       await sim.close();
     });
-    const start = (binary: string | undefined): OperatorProcess => {
+    const start = (binary: string | undefined, extra: string[] = []): OperatorProcess => {
       const op = startOperator({
         kubeconfig,
         simUrl: sim.url,
         namespaces: [opts.crs],
-        args: leArgs,
+        args: [...leArgs, ...extra],
         ...(binary ? { binary } : {}),
       });
       running.push(op);
@@ -432,7 +432,9 @@ describe('upgrades from the previous release keep resources Ready and cloud serv
     expect(crd.spec.versions.map((v) => v.schema)).toEqual(ours.spec.versions.map((v) => v.schema));
 
     // A rolling update: the new pod starts (a ready standby), then the old one goes and hands over.
-    const newOp = start(undefined);
+    // It rechecks the resources it finds Ready spread over its resync period (not all at once): a short
+    // period puts every resource's first pass inside the wait below.
+    const newOp = start(undefined, ['--resync-period=10s']);
     await eventually(
       async () => ((await readyz(newOp)).status === 200 ? true : undefined),
       'the new operator ready',

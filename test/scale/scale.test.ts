@@ -5,7 +5,11 @@
  * and all of them are deleted. Printed: the time to Ready and to gone against the lower bound that the
  * cloud rate limit and the simulator's delays allow, cloud calls per resource by operation (simulator
  * counters), Kubernetes writes per resource (the apiserver's own `apiserver_request_total`), the
- * steady-state writes and calls, the operator's RSS, and what a restart costs.
+ * steady-state writes and calls, the operator's RSS, and what a restart costs. The restart runs at the
+ * operator's default `--cloud-qps 10 --cloud-burst 20 --resync-period 10m`: one new resource applied
+ * 3 s after it is ready, its time to Ready against the same on an idle operator (same flags, measured
+ * before the apply), the highest cloud calls in any second of the first minute against the QPS, and
+ * the rechecks in that minute against `N · window / resync` (spread over the period, not a burst).
  *
  * Never fails on time; fails only on wrong behaviour: a resource never Ready, a resource without
  * exactly one cloud service carrying its UID as ownership tag, a service or resource left after the
@@ -15,19 +19,23 @@
  * VPCEP_SCALE_QPS / VPCEP_SCALE_BURST (the operator's --cloud-qps / --cloud-burst, default 50 / 50),
  * VPCEP_SCALE_CREATE_DELAY_MS / VPCEP_SCALE_DELETE_DELAY_MS (simulator, default 3000 / 2000),
  * VPCEP_SCALE_RESYNC_S (--resync-period, default 10), VPCEP_SCALE_STEADY_S (steady window, default 20),
- * VPCEP_SCALE_APPLY_CONCURRENCY (parallel creates, default 16), VPCEP_IT_OPERATOR_LOGS=1.
+ * VPCEP_SCALE_APPLY_CONCURRENCY (parallel creates, default 16), VPCEP_SCALE_RESTART_QPS /
+ * VPCEP_SCALE_RESTART_BURST (the restarted operator's, default 10 / 20: the operator's defaults),
+ * VPCEP_SCALE_RESTART_WINDOW_S (window after the restart, default 60), VPCEP_IT_OPERATOR_LOGS=1.
  */
 import { readFileSync } from 'node:fs';
 import type { KubernetesListObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP, OWNERSHIP_TAG_KEY, PLURAL, VERSION } from '../../src/api/constants.js';
 import type { VpcEndpointService } from '../../src/api/types.js';
+import { spreadOffset } from '../../src/runtime/controller.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import { machine, median, nowMs, num, printTable, ratio, type Cell } from '../bench/harness.js';
 import { intEnv } from '../chaos/support/chaos.js';
 import { testKube, type TestKube } from '../integration/support/kube.js';
 import {
   createCR,
+  deleteCR,
   isReady,
   specFor,
   startOperator,
@@ -46,8 +54,14 @@ const DELETE_DELAY_MS = intEnv('VPCEP_SCALE_DELETE_DELAY_MS', 2_000);
 const RESYNC_S = Math.max(1, intEnv('VPCEP_SCALE_RESYNC_S', 10));
 const STEADY_S = Math.max(1, intEnv('VPCEP_SCALE_STEADY_S', 20));
 const APPLY_CONCURRENCY = Math.max(1, intEnv('VPCEP_SCALE_APPLY_CONCURRENCY', 16));
-/** Resync of the restarted operator: long, so every call in the restart window is the restart's. */
+/** The restarted operator (and the idle baseline): the operator's defaults. */
 const RESTART_RESYNC = '10m';
+const RESTART_RESYNC_MS = 600_000;
+const RESTART_QPS = Math.max(1, intEnv('VPCEP_SCALE_RESTART_QPS', 10));
+const RESTART_BURST = Math.max(1, intEnv('VPCEP_SCALE_RESTART_BURST', 20));
+const RESTART_WINDOW_MS = Math.max(10, intEnv('VPCEP_SCALE_RESTART_WINDOW_S', 60)) * 1000;
+/** A new resource is applied this long after the (restarted or idle) operator is ready. */
+const PROBE_DELAY_MS = 3_000;
 
 /**
  * The fewest cloud calls that take one resource to Ready: the ownership-tag lookup that must precede
@@ -175,6 +189,34 @@ function ownershipProblems(crs: VpcEndpointService[], sim: Simulator, want: numb
   return problems;
 }
 
+/** Samples a counter every 100 ms; `maxPerSecond` is the largest rise within any 1-second span. */
+class RateSampler {
+  private readonly samples: Array<{ t: number; n: number }> = [];
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly read: () => number) {}
+  start(): void {
+    this.samples.push({ t: nowMs(), n: this.read() });
+    this.timer = setInterval(() => this.samples.push({ t: nowMs(), n: this.read() }), 100);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+    this.samples.push({ t: nowMs(), n: this.read() });
+  }
+  /** The largest rise over any span of at most 1 s between samples, and when it started (ms from the first sample). */
+  maxPerSecond(): { calls: number; at: number } {
+    let best = { calls: 0, at: 0 };
+    let j = 0;
+    for (let i = 0; i < this.samples.length; i++) {
+      const a = this.samples[i]!;
+      if (j < i) j = i;
+      while (j + 1 < this.samples.length && this.samples[j + 1]!.t - a.t <= 1000) j++;
+      const rise = this.samples[j]!.n - a.n;
+      if (rise > best.calls) best = { calls: rise, at: a.t - this.samples[0]!.t };
+    }
+    return best;
+  }
+}
+
 /** Shortens a problem list for an assertion message. */
 const firstFew = (xs: string[]): string[] =>
   xs.length > 10 ? [...xs.slice(0, 10), `… ${xs.length - 10} more`] : xs;
@@ -191,14 +233,21 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
   let op: OperatorProcess | undefined;
   let tracker: ResourceTracker | undefined;
 
-  const opArgs = (resync: string): string[] => [
+  const opArgs = (resync: string, qps = QPS, burst = BURST): string[] => [
     '--log-level=info',
-    `--cloud-qps=${QPS}`,
-    `--cloud-burst=${BURST}`,
+    `--cloud-qps=${qps}`,
+    `--cloud-burst=${burst}`,
     `--resync-period=${resync}`,
   ];
-  const launch = (resync: string): OperatorProcess =>
-    startOperator({ kubeconfig: k.kubeconfig, simUrl: sim.url, namespaces: [ns], args: opArgs(resync) });
+  const launch = (resync: string, qps = QPS, burst = BURST): OperatorProcess =>
+    startOperator({
+      kubeconfig: k.kubeconfig,
+      simUrl: sim.url,
+      namespaces: [ns],
+      args: opArgs(resync, qps, burst),
+    });
+  /** The operator as the restart runs it: the defaults `--cloud-qps 10 --cloud-burst 20 --resync-period 10m`. */
+  const launchDefaults = (): OperatorProcess => launch(RESTART_RESYNC, RESTART_QPS, RESTART_BURST);
 
   beforeAll(async () => {
     k = testKube();
@@ -221,7 +270,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
   // wrong behaviour or a machine far too loaded to say anything), and the whole test's timeout.
   const readyTimeout = Math.max(180_000, 20 * readyBound.ms);
   const deleteTimeout = Math.max(180_000, 20 * deleteBound.ms);
-  const testTimeout = readyTimeout + deleteTimeout + (STEADY_S + 240) * 1000;
+  const testTimeout = readyTimeout + deleteTimeout + (STEADY_S + 420) * 1000 + 2 * RESTART_WINDOW_MS;
 
   it('applies, holds, restarts and deletes; prints the cost', { timeout: testTimeout }, async () => {
     const header = [
@@ -232,19 +281,51 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
         `(restarted operator: --resync-period ${RESTART_RESYNC}), default --max-concurrent-reconciles; ` +
         `simulator create delay ${secs(CREATE_DELAY_MS)}, delete delay ${secs(DELETE_DELAY_MS)}, no throttling; ` +
         `apply: ${APPLY_CONCURRENCY} parallel creates`,
+      `   restart and idle baseline: --cloud-qps ${RESTART_QPS} --cloud-burst ${RESTART_BURST} --resync-period ${RESTART_RESYNC}; ` +
+        `window ${secs(RESTART_WINDOW_MS)}; a new resource applied ${secs(PROBE_DELAY_MS)} after ready; ` +
+        `the delete phase runs on an operator with the apply's flags`,
     ];
     console.log(header.join('\n'));
 
-    // ---- setup: the operator, idle; the tracker ------------------------------------------------------
+    // ---- setup: the idle baseline (one new resource on an operator with nothing else to do); the tracker
+    op = launchDefaults();
+    await operatorReady(op, 60_000);
+    tracker = new ResourceTracker(k.kc, k.custom, ns, nowMs);
+    await tracker.start();
+    const t = tracker;
+    const vpcId = uuid();
+    /** Applies `name` and waits for it Ready; ms from the create's return to Ready (the tracker's times). */
+    const probe = async (name: string): Promise<number> => {
+      const at = nowMs();
+      await createCR(k.custom, ns, name, specFor({ vpcId, portId: uuid() }));
+      await waitUntil(
+        () => t.seen.get(name)?.readyAt !== undefined,
+        () => `${name} Ready`,
+        120_000,
+      );
+      return (t.seen.get(name)?.readyAt ?? NaN) - at;
+    };
+    /** Deletes `name` and waits until it and its cloud service are gone (`services` left after it). */
+    const unprobe = async (name: string, services: number): Promise<void> => {
+      await deleteCR(k.custom, ns, name);
+      await waitUntil(
+        () => t.seen.get(name)?.goneAt !== undefined && sim.controls.services().length === services,
+        () => `${name} gone (${sim.controls.services().length} services)`,
+        120_000,
+      );
+    };
+    await sleep(PROBE_DELAY_MS);
+    sim.controls.resetCounters();
+    const idleProbeMs = await probe('probe-idle');
+    const idleProbeCalls = sim.controls.counters();
+    await unprobe('probe-idle', 0);
+    const idleProbeStop = await op.stop();
+
     op = launch(`${RESYNC_S}s`);
     await operatorReady(op, 60_000);
     await sleep(2_000);
     const idleRss = rssOf(op.proc.pid);
-    tracker = new ResourceTracker(k.kc, k.custom, ns, nowMs);
-    await tracker.start();
-    const t = tracker;
 
-    const vpcId = uuid();
     const names = Array.from({ length: N }, (_, i) => `scale-${String(i).padStart(4, '0')}`);
     const specs = new Map(names.map((n) => [n, specFor({ vpcId, portId: uuid() })]));
 
@@ -289,25 +370,29 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     const kubeSteady = await sampleWrites(k.kc, GROUP, PLURAL);
     const steadyRss = rssOf(op.proc.pid);
 
-    // ---- restart: SIGTERM, a new operator, its first pass over everything ----------------------------------
+    // ---- restart: SIGTERM, a new operator at the defaults; a new resource 3 s after it is ready ----------
     sim.controls.resetCounters();
     const kubeBeforeRestart = await sampleWrites(k.kc, GROUP, PLURAL);
     const stopCode = await op.stop();
+    const calls = new RateSampler(() => sum(sim.controls.counters()));
+    calls.start();
     const spawnedAt = nowMs();
-    op = launch(RESTART_RESYNC);
+    op = launchDefaults();
     await operatorReady(op, 60_000);
     const restartReady = nowMs();
-    const sweepBound = (Math.max(0, N - BURST) / QPS) * 1000;
-    const restartWindowMs = Math.max(20_000, 4 * sweepBound + 10_000);
-    let sweepMs: number | undefined;
-    while (nowMs() - restartReady < restartWindowMs) {
-      if (sweepMs === undefined && (sim.controls.counters()['get'] ?? 0) >= N) sweepMs = nowMs() - spawnedAt;
-      await sleep(50);
-    }
+    await sleep(PROBE_DELAY_MS);
+    const restartProbeMs = await probe('probe-restart');
+    while (nowMs() - restartReady < RESTART_WINDOW_MS) await sleep(100);
+    calls.stop();
+    const restartWindowMs = nowMs() - restartReady;
     const cloudRestart = sim.controls.counters();
     const kubeRestart = await sampleWrites(k.kc, GROUP, PLURAL);
+    await unprobe('probe-restart', N);
     const afterRestart = await listCRs();
     const ownedAfterRestart = ownershipProblems(afterRestart, sim, N);
+    const restartStopCode = await op.stop();
+    op = launch(`${RESYNC_S}s`);
+    await operatorReady(op, 60_000);
 
     // ---- delete all -> every resource gone, no service left -------------------------------------------------
     sim.controls.resetCounters();
@@ -405,7 +490,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     };
     const wReady = own(diffWrites(kubeBefore, kubeReady), ['POST'], applyPosts);
     const wSteady = diffWrites(kubeReady, kubeSteady);
-    const wRestart = diffWrites(kubeBeforeRestart, kubeRestart);
+    const wRestart = own(diffWrites(kubeBeforeRestart, kubeRestart), ['POST'], 1); // the probe's POST
     const wDelete = own(diffWrites(kubeBeforeDelete, kubeDelete), ['DELETECOLLECTION', 'DELETE'], 1);
     const phases = [wReady, wSteady, wRestart, wDelete];
     const keys = [...new Set(phases.flatMap((w) => [...w.writes.keys()]))].sort();
@@ -461,7 +546,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
           `restart ${failedTotal(wRestart)}, delete ${failedTotal(wDelete)}`,
         `writes per resource to Ready: metadata ${num(split.metadata / N)} + status ${num(split.status / N)} = ${num(readyPerResource)} ` +
           `(goal of the reconciler work: <= 3.0, i.e. goal/actual ${ratio(3, readyPerResource)})`,
-        `steady window (${secs(steadyMs)}) and restart window: 0 writes expected`,
+        `steady window (${secs(steadyMs)}): 0 writes expected; restart window: only the new resource's writes to Ready`,
       ],
     );
 
@@ -500,31 +585,63 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
           : 'RSS not readable here (no /proc)',
       ],
     );
+    // The rechecks: the window's GETs but the new resource's own (as many as it took on the idle operator).
+    const probeGets = idleProbeCalls['get'] ?? 0;
+    const restartGets = Math.max(0, (cloudRestart['get'] ?? 0) - probeGets);
+    const spreadGets = (N * restartWindowMs) / RESTART_RESYNC_MS;
+    // The schedule itself: the resources whose place in the spread falls within the window (counted
+    // from the spawn: the controller starts between the spawn and /readyz 200).
+    const scheduled = names.filter(
+      (n) => spreadOffset(`${ns}/${n}`, RESTART_RESYNC_MS) < restartWindowMs + (restartReady - spawnedAt),
+    ).length;
+    const peak = calls.maxPerSecond();
+    const probeCalls = sum(idleProbeCalls);
+    const probeWrites = Math.round(readyPerResource);
     printTable(
-      `scale: restart (SIGTERM, new operator; window ${secs(restartWindowMs)} after it was ready)`,
+      `scale: restart (SIGTERM, new operator at --cloud-qps ${RESTART_QPS} --cloud-burst ${RESTART_BURST} ` +
+        `--resync-period ${RESTART_RESYNC}; window ${secs(restartWindowMs)} after it was ready)`,
       ['figure', 'value', 'note'],
       [
         ['old operator exit code on SIGTERM', String(stopCode), stopCode === 0 ? 'ok' : 'UNEXPECTED'],
         [
+          'new resource: apply -> Ready, after the restart',
+          secs(restartProbeMs),
+          `applied ${secs(PROBE_DELAY_MS)} after /readyz 200, with ${N} resources to recheck`,
+        ],
+        [
+          'new resource: apply -> Ready, idle operator',
+          secs(idleProbeMs),
+          `same flags, 0 other resources; after-restart/idle ${ratio(restartProbeMs, idleProbeMs)}`,
+        ],
+        [
+          'cloud calls in the busiest second',
+          `${peak.calls}`,
+          `at ${secs(peak.at)} from spawn; vs --cloud-qps ${RESTART_QPS}: ${ratio(peak.calls, RESTART_QPS)} ` +
+            `(the bucket allows ${RESTART_QPS + RESTART_BURST} in the first second: burst + qps)`,
+        ],
+        [
           'Kubernetes writes',
           total(wRestart),
-          total(wRestart) === 0 ? 'expected 0: ok' : 'expected 0: UNEXPECTED',
-        ],
-        ['cloud calls by operation', JSON.stringify(cloudRestart), ''],
-        [
-          'cloud calls per resource',
-          num(sum(cloudRestart) / N),
-          'one GET per resource expected (the new process remembers nothing)',
+          total(wRestart) <= probeWrites
+            ? `expected only the new resource's ${probeWrites} (its POST excluded): ok`
+            : `expected only the new resource's ${probeWrites} (its POST excluded): UNEXPECTED`,
         ],
         [
-          `${N} GETs done, from spawn`,
-          sweepMs === undefined ? 'never' : secs(sweepMs),
-          sweepMs === undefined
-            ? ''
-            : (sweepBound > 0
-                ? `bound (N − burst)/qps = ${secs(sweepBound)}, bound/actual ${ratio(sweepBound, sweepMs)}`
-                : 'N within the burst: no rate bound') +
-              `; start to /readyz 200 took ${ratio(restartReady - spawnedAt, sweepMs)} of it`,
+          'cloud calls by operation',
+          JSON.stringify(cloudRestart),
+          `including the new resource's (on the idle operator ${probeCalls}: ${JSON.stringify(idleProbeCalls)})`,
+        ],
+        [
+          `rechecks (GETs but the new resource's ${probeGets}) in the window vs N·window/resync`,
+          `${restartGets} / ${num(spreadGets)}`,
+          `${ratio(restartGets, spreadGets)} (about 1.00x: spread over the period; the spread's own schedule ` +
+            `puts ${scheduled} in the window, ${ratio(restartGets, scheduled)}; all at once would be ` +
+            `min(N, burst + qps·window) = ${Math.round(Math.min(N, RESTART_BURST + (RESTART_QPS * restartWindowMs) / 1000))})`,
+        ],
+        [
+          'spawn to /readyz 200',
+          secs(restartReady - spawnedAt),
+          `restarted operator exit code on SIGTERM ${restartStopCode}`,
         ],
       ],
     );
@@ -544,6 +661,8 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
       'cloud services left after the deletion',
     ).toEqual([]);
     expect(stopCode, 'operator exit code on SIGTERM').toBe(0);
+    expect(idleProbeStop, 'idle-baseline operator exit code on SIGTERM').toBe(0);
+    expect(restartStopCode, 'restarted operator exit code on SIGTERM').toBe(0);
     expect(await op.stop(), 'restarted operator exit code on SIGTERM').toBe(0);
     op = undefined;
   });
