@@ -2,10 +2,12 @@
  * `vpcep-operator` configuration: flags (controller-runtime's names, so operators feel at home) and the
  * environment, validated once at startup with errors that say which flag or variable is wrong.
  */
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { CredentialValues } from '../cloud/credentials.js';
 import { ENV } from '../cloud/credentials.js';
 import { parseDuration } from '../managed/timing.js';
+import { parseLabelSelector } from '../runtime/label-selector.js';
 
 /** The validated configuration of one operator process; every field has its default filled in. */
 export interface OperatorConfig {
@@ -35,7 +37,17 @@ export interface OperatorConfig {
   credentialSecretNames: string[];
   leaderElect: boolean;
   leaderElectionNamespace?: string;
+  /**
+   * The Lease name: `--leader-election-id`, else `vpcep-operator-leader` without a selector and
+   * `vpcep-operator-leader-<8 hex of sha256(canonical selector)>` with one, so each shard elects its own
+   * leader and two releases with the same selection share one Lease.
+   */
   leaderElectionId: string;
+  /**
+   * `--selector`: a label selector (canonical form) on the watched resources: this process lists,
+   * watches and reconciles only the matching ones (one shard). Absent: all of them.
+   */
+  selector?: string;
   metricsAddress: string;
   healthAddress: string;
   maxConcurrentReconciles: number;
@@ -63,6 +75,8 @@ Manages Huawei Cloud VPC Endpoint services declared as VpcEndpointService resour
 Flags:
   --kubeconfig PATH                  kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   --namespaces NS[,NS...]            namespaces to watch (default: all)
+  --selector SELECTOR                label selector on the resources to manage, e.g. shard=a or
+                                     'team in (a,b)': one shard of them (default: all)
   --default-credentials-namespaces NS[,NS...]
                                      namespaces whose resources may use the operator's own credentials
                                      (the environment); elsewhere a resource must name a Secret with
@@ -78,7 +92,8 @@ Flags:
                                      Secret watch selects them by name (default: any name)
   --leader-elect                     elect a leader through a Lease before reconciling (default: false)
   --leader-election-namespace NS     namespace of the Lease (default: the pod's, else "default")
-  --leader-election-id NAME          name of the Lease (default: vpcep-operator-leader)
+  --leader-election-id NAME          name of the Lease (default: vpcep-operator-leader, or with
+                                     --selector vpcep-operator-leader-<hash of the selector>)
   --metrics-bind-address ADDR        /metrics address, "0" disables (default: ":8080")
   --health-probe-bind-address ADDR   /healthz and /readyz address, "0" disables (default: ":8081")
   --max-concurrent-reconciles N      parallel reconciles (default: 4)
@@ -159,6 +174,22 @@ function nameList(flag: string, v: string | undefined): string[] {
   return [...new Set(names)];
 }
 
+/** The canonical form of `--selector`, or undefined when absent or empty; bad syntax is a ConfigError. */
+function selectorOf(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return parseLabelSelector(v).text || undefined;
+  } catch (e) {
+    throw new ConfigError(`--selector: ${(e as Error).message}`);
+  }
+}
+
+/** The default Lease name: one per selection (the canonical selector's hash), the plain name without. */
+export function defaultLeaseName(selector: string | undefined): string {
+  if (!selector) return 'vpcep-operator-leader';
+  return `vpcep-operator-leader-${createHash('sha256').update(selector).digest('hex').slice(0, 8)}`;
+}
+
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Parses argv (without node and script) and the environment. Never exits; the caller prints and exits. */
@@ -172,6 +203,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
       options: {
         kubeconfig: { type: 'string' },
         namespaces: { type: 'string' },
+        selector: { type: 'string' },
         'default-credentials-namespaces': { type: 'string' },
         'allow-observe-owned': { type: 'boolean' },
         'watch-secrets': { type: 'string' },
@@ -203,6 +235,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
     const logLevel = s('log-level') ?? 'info';
     if (!LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LEVELS.join(', ')}`);
     const namespaces = namespaceList('namespaces', s('namespaces'));
+    const selector = selectorOf(s('selector'));
     const defaultCredentialsNamespaces = namespaceList(
       'default-credentials-namespaces',
       s('default-credentials-namespaces'),
@@ -227,7 +260,8 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
       watchSecrets: watchSecrets === 'true',
       credentialSecretNames,
       leaderElect: values['leader-elect'] === true,
-      leaderElectionId: s('leader-election-id') ?? 'vpcep-operator-leader',
+      leaderElectionId: s('leader-election-id') ?? defaultLeaseName(selector),
+      ...(selector ? { selector } : {}),
       metricsAddress: address('metrics-bind-address', s('metrics-bind-address'), ':8080'),
       healthAddress: address('health-probe-bind-address', s('health-probe-bind-address'), ':8081'),
       maxConcurrentReconciles: positiveInt('max-concurrent-reconciles', s('max-concurrent-reconciles'), 4),

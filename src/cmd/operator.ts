@@ -26,6 +26,7 @@ import { endpointServiceKind } from '../controller/endpoint-service/kind.js';
 import { isSettled, TriggerFilter } from '../managed/trigger-filter.js';
 import { systemClock } from '../runtime/clock.js';
 import { ControllerBuilder, customResourceSource } from '../runtime/builder.js';
+import { parseLabelSelector } from '../runtime/label-selector.js';
 import { EventRecorder } from '../runtime/events.js';
 import { currentNamespace, loadKubeConfig } from '../runtime/kubeconfig.js';
 import { createLogger } from '../runtime/logging.js';
@@ -53,6 +54,8 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
         ? config.defaultCredentialsNamespaces
         : 'all',
       allowObserveOwned: config.allowObserveOwned,
+      selector: config.selector ?? 'all',
+      lease: config.leaderElect ? config.leaderElectionId : undefined,
       watchSecrets: config.watchSecrets,
       credentialSecretNames: config.credentialSecretNames.length ? config.credentialSecretNames : 'any',
       defaultCredentials: defaultCredentialsKind(config),
@@ -60,6 +63,8 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
     'starting',
   );
 
+  // [shards] --selector: the resources this process manages (list, watch and every pass).
+  const shard = config.selector ? parseLabelSelector(config.selector) : undefined;
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const registry = new Registry();
@@ -96,6 +101,7 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
     clock,
     resyncMs: config.resyncMs,
     allowObserveOwned: config.allowObserveOwned,
+    ...(shard ? { inShard: (obj: VpcEndpointService) => shard.matches(obj.metadata.labels) } : {}),
   });
   // [crd-guard] issue 16: reconcile a kind only while its CRD's schema revision is at least ours.
   const pod = ownPod(process.env);
@@ -147,6 +153,7 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
       { settled: (obj) => isSettled(obj, endpointServiceKind) },
     )
     .namespaces(config.namespaces)
+    .selector(config.selector) // [shards] only the resources of this shard
     .workers(config.maxConcurrentReconciles);
   // Secrets picked up in seconds: a metadata-only watch; the data is read when a resource is reconciled.
   if (config.watchSecrets)

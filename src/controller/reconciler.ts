@@ -26,6 +26,8 @@ export interface ReconcilerOptions {
    * Off by default: the status would show another team's service to the requester.
    */
   allowObserveOwned?: boolean;
+  /** This process's shard (`--selector`): resources it does not select are left alone. */
+  inShard?: (obj: VpcEndpointService) => boolean;
 }
 
 /** The reconciler; `reconcile` is the runtime's `Reconciler`. */

@@ -55,6 +55,11 @@ export interface LifecycleOptions<O extends ManagedObject, C, St extends Managed
   random?: () => number;
   /** Let observe-only objects read a cloud resource another object owns (off by default). */
   allowObserveOwned?: boolean;
+  /**
+   * This process's shard (a label selector): an object it does not select is left alone, as if it
+   * were gone (no call, no write, its memory forgotten); the process whose shard it moved to takes it.
+   */
+  inShard?: (obj: O) => boolean;
 }
 
 /**
@@ -129,6 +134,11 @@ export class ManagedReconciler<O extends ManagedObject, C, St extends ManagedSta
     const obj = await ops.get(req.namespace, req.name, ctx.signal);
     if (!obj) {
       this.memo.delete(req.key);
+      return undefined;
+    }
+    if (this.opts.inShard && !this.opts.inShard(obj)) {
+      this.memo.delete(req.key);
+      ctx.log.debug({ decision: 'not-in-shard' }, "outside this operator's --selector: left to its shard");
       return undefined;
     }
     const p = new Pass(this.opts, obj, this.memoFor(req.key, obj.metadata.uid ?? ''), ctx);
