@@ -19,6 +19,7 @@ import { GROUP } from '../api/constants.js';
 import type { VpcEndpointService } from '../api/types.js';
 import { cloudCallMetrics } from '../controller/cloud-metrics.js';
 import { CredentialResolver } from '../controller/credentials.js';
+import { resourceMetrics } from '../controller/resource-metrics.js';
 import { SecretReferences, secretEventMapper, secretSources } from '../controller/secret-watch.js';
 import { KubeResourceOps } from '../managed/kube-resource-ops.js';
 import { VpcEndpointServiceReconciler } from '../controller/reconciler.js';
@@ -173,6 +174,13 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
     { addCache: (c) => manager.addCache(gate.cache(c)), addController: (c) => manager.addController(c) },
     { reconcileTimeoutMs: config.reconcileTimeoutMs, initialSpreadMs: config.resyncMs },
   );
+  // [see-it] conditions of the resources, counted from the cache while this process reconciles.
+  resourceMetrics(registry, {
+    kind: KIND,
+    objects: () => builder.primaryObjects() as VpcEndpointService[],
+    active: () => manager.isLeader(),
+    clock,
+  });
   await manager.start();
   const ports = manager.ports();
   log.info({ metricsPort: ports?.metricsPort, healthPort: ports?.healthPort, identity }, 'operator started');

@@ -135,6 +135,7 @@ export class ControllerBuilder {
   private scopes: Array<string | undefined> = [undefined];
   private count = 1;
   private labelSelector: string | undefined;
+  private readonly primaryCaches: BuiltCache[] = [];
 
   constructor(
     private readonly name: string,
@@ -176,6 +177,14 @@ export class ControllerBuilder {
       },
     });
     return this;
+  }
+
+  /**
+   * Every object of the reconciled resource in the informer caches (all namespaces watched; only this
+   * shard's with a selector); empty before {@link build} and until the caches have synced.
+   */
+  primaryObjects(): KubernetesObject[] {
+    return this.primaryCaches.flatMap((c) => c.list());
   }
 
   /** Watch only the primary resources that match this label selector (empty: all). */
@@ -238,6 +247,7 @@ export class ControllerBuilder {
           resyncMs: 0,
           onKey: (_key, obj, event, info) => w.onEvent(obj, event, info ?? { initial: false }, enqueue),
         });
+        if (w === this.primary) this.primaryCaches.push(cache);
         target.addCache(cache);
       }
     }

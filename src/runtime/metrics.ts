@@ -6,6 +6,9 @@
  * Guarantees: several {@link RuntimeMetrics} (one per controller) can share one `Registry`: each
  * metric is registered once and reused, and every instance writes only its own `controller` label.
  * Reconcile result series start at 0 for every result, so rates work from the first scrape.
+ * `workqueue_unfinished_work_seconds` and `workqueue_longest_running_processor_seconds` are computed
+ * at scrape time from the keys held by workers (client-go updates them every 500 ms), so a stuck
+ * reconcile shows as a value growing with wall time.
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 import type { WorkQueueMetrics } from './queue.js';
@@ -43,6 +46,30 @@ function getOrCreate<M extends Counter | Gauge | Histogram>(
     return existing;
   }
   return new ctor({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) });
+}
+
+type Unfinished = () => { totalSeconds: number; longestSeconds: number };
+/** Per registry: each controller's unfinished-work reader (its queue registers it). */
+const unfinishedReaders = new WeakMap<Registry, Map<string, Unfinished>>();
+
+/** A gauge whose value is read at scrape time from every registered queue; registered once per registry. */
+function unfinishedGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  pick: (u: ReturnType<Unfinished>) => number,
+): void {
+  if (registry.getSingleMetric(name)) return;
+  new Gauge({
+    name,
+    help,
+    labelNames: ['name', 'controller'],
+    registers: [registry],
+    collect() {
+      for (const [controller, read] of unfinishedReaders.get(registry) ?? [])
+        this.set({ name: controller, controller }, pick(read()));
+    },
+  });
 }
 
 /** Registers Node process metrics (`process_*`, `nodejs_*`) once per registry. */
@@ -187,6 +214,20 @@ export class RuntimeMetrics {
     );
     this.leader = leaderMetrics(r);
     this.informers = informerMetrics(r, prefix);
+    unfinishedGauge(
+      r,
+      'workqueue_unfinished_work_seconds',
+      "How many seconds of work has been done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.",
+      (u) => u.totalSeconds,
+    );
+    unfinishedGauge(
+      r,
+      'workqueue_longest_running_processor_seconds',
+      'How many seconds has the longest running processor for workqueue been running.',
+      (u) => u.longestSeconds,
+    );
+    const readers = unfinishedReaders.get(r) ?? new Map<string, Unfinished>();
+    unfinishedReaders.set(r, readers);
 
     for (const result of ['success', 'error', 'requeue', 'requeue_after'] as const)
       this.reconcileTotal.inc({ controller, result }, 0);
@@ -201,6 +242,7 @@ export class RuntimeMetrics {
       queueLatency: (s) => this.queueDuration.observe(q, s),
       workDuration: (s) => this.workDuration.observe(q, s),
       retry: () => this.retries.inc(q),
+      unfinished: (read) => void readers.set(controller, read),
     };
   }
 

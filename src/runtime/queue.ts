@@ -45,6 +45,11 @@ export interface WorkQueueMetrics {
   workDuration(seconds: number): void;
   /** A rate-limited retry was scheduled. */
   retry(): void;
+  /**
+   * Registers the queue's unfinished-work reader, read at scrape time for
+   * `workqueue_unfinished_work_seconds` and `workqueue_longest_running_processor_seconds`.
+   */
+  unfinished?(read: () => { totalSeconds: number; longestSeconds: number }): void;
 }
 
 /** Options of {@link Queue}. */
@@ -112,6 +117,7 @@ export class Queue {
   constructor(opts: QueueOptions = {}) {
     this.clock = opts.clock ?? systemClock;
     this.metrics = opts.metrics;
+    this.metrics?.unfinished?.(() => this.unfinishedWork());
   }
 
   /**
