@@ -3,8 +3,8 @@
  * provider authenticate each attempt (AK/SK signature or IAM token), sends through the transport,
  * classifies the outcome and retries what may be retried.
  */
-import type { Clock } from '../runtime/clock.js';
-import type { TokenBucket } from '../runtime/token-bucket.js';
+import type { Clock } from '../util/clock.js';
+import type { TokenBucket } from '../util/token-bucket.js';
 import type { CredentialProvider } from './auth/provider.js';
 import type { CloudTarget } from './credentials.js';
 import { normaliseEndpoint } from './credentials.js';

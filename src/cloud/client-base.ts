@@ -3,9 +3,9 @@
  * and the checks on ids that go into a path. The operations live in client.ts (services, tags) and
  * client-access.ts (whitelist, connections).
  */
-import { systemClock } from '../runtime/clock.js';
-import type { Clock } from '../runtime/clock.js';
-import { TokenBucket } from '../runtime/token-bucket.js';
+import { systemClock } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import { AkSkProvider } from './auth/aksk.js';
 import type { CredentialProvider } from './auth/provider.js';
 import { Caller, INVALID_ID_CODE } from './caller.js';

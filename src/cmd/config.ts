@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { CredentialValues } from '../cloud/credentials.js';
 import { ENV } from '../cloud/credentials.js';
-import { parseDuration } from '../managed/timing.js';
+import { parseDuration } from '../util/durations.js';
 import { parseLabelSelector } from '../runtime/label-selector.js';
 
 /** The validated configuration of one operator process; every field has its default filled in. */

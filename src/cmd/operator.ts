@@ -25,7 +25,7 @@ import { KubeResourceOps } from '../managed/kube-resource-ops.js';
 import { VpcEndpointServiceReconciler } from '../controller/reconciler.js';
 import { endpointServiceKind } from '../controller/endpoint-service/kind.js';
 import { isSettled, TriggerFilter } from '../managed/trigger-filter.js';
-import { systemClock } from '../runtime/clock.js';
+import { systemClock } from '../util/clock.js';
 import { ControllerBuilder, customResourceSource } from '../runtime/builder.js';
 import { parseLabelSelector } from '../runtime/label-selector.js';
 import { EventRecorder } from '../runtime/events.js';

@@ -39,9 +39,9 @@ import {
 import { VpcepClient, type CallEvent, type VpcepClientProviderOptions } from '../cloud/client.js';
 import { ENV, parseCredentialValues, type CredentialValues } from '../cloud/credentials.js';
 import { CloudError } from '../cloud/errors.js';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../util/clock.js';
 import { CredentialsCloudError, CredentialsError, type Resolved } from '../managed/credentials.js';
-import { TokenBucket } from '../runtime/token-bucket.js';
+import { TokenBucket } from '../util/token-bucket.js';
 
 /** Secret keys read for `spec.credentialsSecretRef` (the contract; deploy/README.md, "Credentials"). */
 export const SECRET_KEYS = {

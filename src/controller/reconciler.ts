@@ -8,7 +8,7 @@ import type { VpcepClient } from '../cloud/client.js';
 import type { CredentialSource } from '../managed/credentials.js';
 import { ManagedReconciler } from '../managed/lifecycle.js';
 import type { ResourceOps } from '../managed/resource-ops.js';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../util/clock.js';
 import { endpointServiceAdapter } from './endpoint-service/adapter.js';
 import { endpointServiceKind } from './endpoint-service/kind.js';
 

@@ -15,7 +15,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import { getCondition } from '../api/conditions.js';
 import type { Condition } from '../api/types.js';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../util/clock.js';
 
 /** What a counted object must look like (a managed resource as the informer caches it). */
 interface Counted {

@@ -23,7 +23,7 @@
  */
 import { getCondition } from '../api/conditions.js';
 import { CloudError, isCloudError } from '../cloud/errors.js';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../util/clock.js';
 import {
   ObjectGoneError,
   TerminalError,
@@ -40,7 +40,8 @@ import type { KindDescriptor, ManagedObject, ManagedStatus } from './kind.js';
 import { checkOwner, Pass, withinCreateGrace } from './pass.js';
 import { noteCredentials, gate as policyGate, resolveCredentials } from './policies.js';
 import type { ResourceOps } from './resource-ops.js';
-import { DEFAULT_RESYNC_MS, jitter, parseDuration, pollDelay, recheck } from './timing.js';
+import { parseDuration } from '../util/durations.js';
+import { DEFAULT_RESYNC_MS, jitter, pollDelay, recheck } from './timing.js';
 import { EventReason, Reason, type ReasonName } from './verdicts.js';
 
 /** Options of {@link ManagedReconciler}. */

@@ -5,7 +5,7 @@
  * end of a pass (or by {@link Pass.commit} at a named checkpoint); events are recorded after it.
  */
 import { getCondition } from '../api/conditions.js';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../runtime/logging.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/reconcile.js';
 import type { CallContext, Observation } from './adapter.js';

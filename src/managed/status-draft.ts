@@ -6,7 +6,7 @@
  */
 import { setCondition } from '../api/conditions.js';
 import type { ConditionStatus } from '../api/types.js';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../util/clock.js';
 import type { ManagedObject, ManagedStatus } from './kind.js';
 
 export class StatusDraft<St extends ManagedStatus> {

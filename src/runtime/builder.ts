@@ -21,7 +21,7 @@
  * sources are watched whole.
  */
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import { Controller } from './controller.js';
 import type {
   InformerEvent,

@@ -21,7 +21,7 @@
  *   about `N / spreadMs` a millisecond instead of all at once, and each key keeps its offset.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from './logging.js';
 import type { ReconcileResultLabel, RuntimeMetrics } from './metrics.js';
 import { isTerminal, parseKey, retryAfterOf, type ReconcileResult, type Reconciler } from './reconcile.js';

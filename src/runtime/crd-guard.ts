@@ -42,7 +42,7 @@ import {
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { httpStatusOf } from './api-errors.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import { SupervisedInformer } from './informer-supervisor.js';
 import type { Logger } from './logging.js';
 import type { ManagedCache } from './manager.js';

@@ -9,7 +9,7 @@
  * - One timer, set for the earliest ready time, drives all delayed keys.
  * - {@link shutDown} cancels the timer and forgets waiting keys.
  */
-import type { TimerHandle } from './clock.js';
+import type { TimerHandle } from '../util/clock.js';
 import { DEFAULT_PRIORITY, Queue, type AddOptions, type QueueOptions } from './queue.js';
 
 interface Waiting {

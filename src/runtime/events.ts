@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PatchStrategy, V1MicroTime, setHeaderOptions, type EventsV1Event } from '@kubernetes/client-node';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import { describeError, isNotFound } from './api-errors.js';
 import type { Logger } from './logging.js';
 

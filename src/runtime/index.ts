@@ -4,8 +4,8 @@
  * See each module for its guarantees.
  */
 export * from './api-errors.js';
-export * from './backoff.js';
-export * from './clock.js';
+export * from '../util/backoff.js';
+export * from '../util/clock.js';
 export * from './controller.js';
 export * from './crd-guard.js';
 export * from './delaying-queue.js';
@@ -23,5 +23,5 @@ export * from './queue.js';
 export * from './rate-limiters.js';
 export * from './reconcile.js';
 export * from './status-writer.js';
-export * from './token-bucket.js';
+export * from '../util/token-bucket.js';
 export * from './workqueue.js';

@@ -33,8 +33,8 @@ import {
   type KubernetesObject,
   type ObjectCache,
 } from '@kubernetes/client-node';
-import { JitteredBackoff } from './backoff.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { JitteredBackoff } from '../util/backoff.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import { describeError, isAbortError } from './api-errors.js';
 import type { Logger } from './logging.js';
 import { keyOf } from './reconcile.js';

@@ -19,7 +19,7 @@
  * - Requires `leaseDuration > renewDeadline > 1.2 · retryPeriod` (client-go's check); throws otherwise.
  */
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import { describeError, isConflict, isNotFound } from './api-errors.js';
 import type { Logger } from './logging.js';
 

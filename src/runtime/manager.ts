@@ -17,7 +17,7 @@
  * tests observe the outcome without a process ending.
  */
 import type { Registry } from 'prom-client';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import type { Controller } from './controller.js';
 import { startProbeServer, type ProbeServer } from './http-server.js';
 import { LeaderElector, type LeaderElectorOptions } from './leader-election.js';

@@ -19,8 +19,8 @@
  * Node has no threads, but async workers interleave at every `await`, so the `processing` set is
  * still what keeps two workers off one key.
  */
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 
 /** The priority of a change (a watch event after the initial list): the default. */
 export const DEFAULT_PRIORITY = 0;

@@ -5,8 +5,8 @@
  * is called once per failure and counts it; `forget(key)` clears the key's history (call it when the
  * key succeeds); `numRequeues(key)` reads the count.
  */
-import type { Clock } from './clock.js';
-import { TokenBucket } from './token-bucket.js';
+import type { Clock } from '../util/clock.js';
+import { TokenBucket } from '../util/token-bucket.js';
 
 /** Decides per-key retry delays. Implementations are synchronous and never throw. */
 export interface RateLimiter {

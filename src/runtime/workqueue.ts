@@ -7,8 +7,8 @@
  * - `forget(key)` resets the key's failure history, so its next failure waits the base delay again.
  * - `numRequeues(key)` reports the failures counted since the last `forget`.
  */
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 import { DelayingQueue } from './delaying-queue.js';
 import type { AddOptions, WorkQueueMetrics } from './queue.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiters.js';

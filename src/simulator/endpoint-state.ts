@@ -11,7 +11,7 @@
  * the two timed transitions (on the injected clock).
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import type { PolicyStatement, Tag } from '../cloud/wire.js';
 import { endpointQuotaError, notFound, paramError, vpcepError } from './errors.js';
 import type {

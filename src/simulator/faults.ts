@@ -8,7 +8,7 @@
  * `failCreates`) apply to the next N matching requests: deterministic for tests; rates use the
  * injected random source.
  */
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../util/clock.js';
 import type { OperationName } from './api.js';
 import { gatewayThrottled, paramError, SimError, vpcepError, type ErrorShape } from './errors.js';
 

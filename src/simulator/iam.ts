@@ -26,7 +26,7 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../util/clock.js';
 import type { SimToken } from './auth.js';
 
 /** Path of the password token API. */

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { systemClock, type Clock } from '../runtime/clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { ApiConfig } from './api.js';
 import type { SimCredential, SimToken } from './auth.js';
 import { createControls, type SimulatorControls } from './controls.js';

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../util/clock.js';
 import type { ApiConfig } from './api.js';
 import {
   authenticate,

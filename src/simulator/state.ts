@@ -10,7 +10,7 @@
  * endpoint's connection is one of these services' connections.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../util/clock.js';
 import type { PortMapping } from '../cloud/wire.js';
 import { EndpointStore } from './endpoint-state.js';
 import { notFound, paramError, vpcepError } from './errors.js';

@@ -3,7 +3,7 @@
  * `endpoint-render.ts`) and the small helpers every store and handler shares: the API's timestamp
  * format and list sorting/paging. Pure data and pure functions; `state.ts` holds the behaviour.
  */
-import type { TimerHandle } from '../runtime/clock.js';
+import type { TimerHandle } from '../util/clock.js';
 import type {
   CloudErrorItem,
   PortMapping,

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { VpcepClient } from '../../src/cloud/client.js';
 import { pollDelay } from '../../src/managed/timing.js';
 import { VpcEndpointServiceReconciler } from '../../src/controller/reconciler.js';
-import { ManualClock } from '../../src/runtime/clock.js';
+import { ManualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/runtime/logging.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { FakeResourceOps } from '../unit/controller/fake-resource-ops.js';

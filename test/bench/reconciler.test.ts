@@ -19,7 +19,7 @@ import { getCondition } from '../../src/api/conditions.js';
 import { toCreateRequest } from '../../src/controller/endpoint-service/mapping.js';
 import { VpcepClient } from '../../src/cloud/client.js';
 import { VpcEndpointServiceReconciler } from '../../src/controller/reconciler.js';
-import type { Clock, TimerHandle } from '../../src/runtime/clock.js';
+import type { Clock, TimerHandle } from '../../src/util/clock.js';
 import { Controller } from '../../src/runtime/controller.js';
 import { silentLogger } from '../../src/runtime/logging.js';
 import { RuntimeMetrics } from '../../src/runtime/metrics.js';

@@ -3,7 +3,7 @@
  * credentials, or temporary ones (AK/SK + `X-Security-Token`, signed) with an optional expiry.
  */
 import { inspect } from 'node:util';
-import { systemClock, type Clock } from '../../runtime/clock.js';
+import { systemClock, type Clock } from '../../util/clock.js';
 import type { Credentials } from '../credentials.js';
 import { CloudError } from '../errors.js';
 import { signRequest } from '../signer.js';

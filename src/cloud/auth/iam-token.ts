@@ -5,7 +5,7 @@
  * account lock). Subclasses say only how to ask IAM for a token.
  */
 import { inspect } from 'node:util';
-import { systemClock, type Clock } from '../../runtime/clock.js';
+import { systemClock, type Clock } from '../../util/clock.js';
 import { CloudError } from '../errors.js';
 import { HttpTransport } from '../transport.js';
 import { IAM_TOKEN_OPERATION, type IamTokenGrant } from './iam-exchange.js';

@@ -3,7 +3,7 @@
  * the environment) to the right provider and target.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Clock } from '../../runtime/clock.js';
+import type { Clock } from '../../util/clock.js';
 import { parseCredentialValues, type CloudTarget, type CredentialValues } from '../credentials.js';
 import { CloudError } from '../errors.js';
 import { isSafeProjectId, PROJECT_ID_RULE, quoteForMessage } from '../ids.js';

@@ -7,7 +7,7 @@ import { AkSkProvider, CREDENTIALS_EXPIRED_CODE } from '../../../src/cloud/auth/
 import { VpcepClient, type CallEvent } from '../../../src/cloud/client.js';
 import { CloudError } from '../../../src/cloud/errors.js';
 import { signRequest } from '../../../src/cloud/signer.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { startSimulator, type Simulator } from '../../../src/simulator/index.js';
 import { AK, PROJECT, SK } from '../simulator/helpers.js';
 

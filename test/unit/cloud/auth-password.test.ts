@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PasswordTokenProvider, providerFromValues } from '../../../src/cloud/auth/index.js';
 import { VpcepClient, type CallEvent } from '../../../src/cloud/client.js';
 import { CloudError } from '../../../src/cloud/errors.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
 import { AK, PROJECT, SK } from '../simulator/helpers.js';
 import { fakeIam, tokenAnswer, until, type Answer, type FakeIam } from './auth-helpers.js';

@@ -12,7 +12,7 @@ import {
 } from '../../../src/cloud/auth/index.js';
 import { VpcepClient, type CallEvent } from '../../../src/cloud/client.js';
 import type { Credentials } from '../../../src/cloud/credentials.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { startSimulator, type Simulator } from '../../../src/simulator/index.js';
 import { PROJECT } from '../simulator/helpers.js';
 import { fakeIam, rsaKey, signJwt, tokenAnswer, type FakeIam } from './auth-helpers.js';

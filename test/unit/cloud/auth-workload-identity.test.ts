@@ -13,7 +13,7 @@ import {
 } from '../../../src/cloud/auth/index.js';
 import { VpcepClient } from '../../../src/cloud/client.js';
 import { CloudError } from '../../../src/cloud/errors.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
 import { AK, PROJECT, SK } from '../simulator/helpers.js';
 import { fakeIam, rsaKey, signJwt, tokenAnswer, type FakeIam, type SigningKey } from './auth-helpers.js';

@@ -6,8 +6,8 @@
  */
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
-import { ManualClock, flush } from '../../../src/runtime/clock.js';
-import { TokenBucket } from '../../../src/runtime/token-bucket.js';
+import { ManualClock, flush } from '../../../src/util/clock.js';
+import { TokenBucket } from '../../../src/util/token-bucket.js';
 import { ABORTED_CODE } from '../../../src/cloud/client.js';
 import type { CallEvent, CallOptions, VpcepClient } from '../../../src/cloud/client.js';
 import { HttpTransport, TransportError } from '../../../src/cloud/transport.js';

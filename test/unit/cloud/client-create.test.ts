@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { flush } from '../../../src/runtime/clock.js';
+import { flush } from '../../../src/util/clock.js';
 import type { CallEvent, VpcepClient } from '../../../src/cloud/client.js';
-import type { ManualClock } from '../../../src/runtime/clock.js';
+import type { ManualClock } from '../../../src/util/clock.js';
 import type { CreateServiceRequest } from '../../../src/cloud/wire.js';
 import {
   PROJECT,

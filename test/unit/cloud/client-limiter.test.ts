@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
-import { ManualClock, flush } from '../../../src/runtime/clock.js';
-import { TokenBucket } from '../../../src/runtime/token-bucket.js';
+import { ManualClock, flush } from '../../../src/util/clock.js';
+import { TokenBucket } from '../../../src/util/token-bucket.js';
 import { SVC_ID, makeClient, reply, startFakeCloud, waitFor } from './fake-cloud.js';
 import type { FakeCloud } from './fake-cloud.js';
 

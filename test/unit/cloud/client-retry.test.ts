@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
-import { flush } from '../../../src/runtime/clock.js';
+import { flush } from '../../../src/util/clock.js';
 import type { VpcepClient } from '../../../src/cloud/client.js';
-import type { ManualClock } from '../../../src/runtime/clock.js';
+import type { ManualClock } from '../../../src/util/clock.js';
 import type { CallEvent } from '../../../src/cloud/client.js';
 import {
   PROJECT,

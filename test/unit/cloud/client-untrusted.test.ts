@@ -8,8 +8,8 @@ import { Caller } from '../../../src/cloud/caller.js';
 import { AkSkProvider } from '../../../src/cloud/auth/aksk.js';
 import { VpcepClient } from '../../../src/cloud/client.js';
 import type { CallEvent } from '../../../src/cloud/client.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
-import { TokenBucket } from '../../../src/runtime/token-bucket.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { TokenBucket } from '../../../src/util/token-bucket.js';
 import { HttpTransport, TransportError } from '../../../src/cloud/transport.js';
 import type { CreateServiceRequest } from '../../../src/cloud/wire.js';
 import {

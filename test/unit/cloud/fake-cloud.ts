@@ -168,7 +168,7 @@ export function track<T>(p: Promise<T>): { settled: () => boolean; result: Promi
   return { settled: () => done, result };
 }
 
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { VpcepClient } from '../../../src/cloud/client.js';
 import { CloudError } from '../../../src/cloud/errors.js';
 import { expect } from 'vitest';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { VpcEndpointService } from '../../../src/api/types.js';
 import { VpcepClient, type VpcepClientProviderOptions } from '../../../src/cloud/client.js';
 import { CredentialResolver, CredentialsError } from '../../../src/controller/credentials.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 
 const DEFAULTS = { accessKey: 'AK-default', secretKey: 'SK-default', projectId: 'p1', region: 'cn-north-4' };
 

@@ -21,7 +21,7 @@ import {
   CredentialsError,
   type CredentialResolverOptions,
 } from '../../../src/controller/credentials.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { startSimulator, type Simulator } from '../../../src/simulator/index.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { FINALIZER } from '../../../src/api/constants.js';
 import { VpcepClient } from '../../../src/cloud/client.js';
 import { CredentialResolver } from '../../../src/controller/credentials.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { defaultDomainId } from '../../../src/simulator/index.js';
 import { memoryLogger } from '../runtime/fakes.js';
 import {

@@ -15,7 +15,7 @@ import { getCondition } from '../../../src/api/conditions.js';
 import type { Condition, VpcEndpointService, VpcEndpointServiceSpec } from '../../../src/api/types.js';
 import { VpcepClient, type VpcepClientOptions } from '../../../src/cloud/client.js';
 import { VpcEndpointServiceReconciler, type ReconcilerOptions } from '../../../src/controller/reconciler.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { silentLogger, type Logger } from '../../../src/runtime/logging.js';
 import { TerminalError } from '../../../src/runtime/reconcile.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';

@@ -8,7 +8,7 @@ import type { VpcEndpointService } from '../../../src/api/types.js';
 import { SecretReferences, secretEventMapper, secretSources } from '../../../src/controller/secret-watch.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CredentialResolver } from '../../../src/controller/credentials.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 
 function cr(ns: string, name: string, secret?: string): VpcEndpointService {
   return {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jitter, parseDuration, pollDelay } from '../../../src/managed/timing.js';
+import { jitter, pollDelay } from '../../../src/managed/timing.js';
+import { parseDuration } from '../../../src/util/durations.js';
 
 /** Poll times (ms after the create) the adaptive cadence produces up to `until`. */
 function pollTimes(until: number): number[] {

@@ -17,7 +17,7 @@ import {
 import type { KindDescriptor, ManagedObject, ManagedStatus } from '../../../src/managed/kind.js';
 import { ManagedReconciler } from '../../../src/managed/lifecycle.js';
 import type { ResourceEvent, ResourceOps } from '../../../src/managed/resource-ops.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/runtime/logging.js';
 import { ObjectGoneError } from '../../../src/runtime/reconcile.js';
 

@@ -3,7 +3,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ControllerBuilder, type BuiltCache, type Source } from '../../../src/runtime/builder.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import type { InformerLike, SupervisedInformerOptions } from '../../../src/runtime/informer-supervisor.js';
 import { silentLogger } from '../../../src/runtime/logging.js';
 import { RuntimeMetrics } from '../../../src/runtime/metrics.js';

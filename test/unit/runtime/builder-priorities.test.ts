@@ -7,7 +7,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ControllerBuilder, type BuiltCache, type Source } from '../../../src/runtime/builder.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { spreadOffset, type Controller } from '../../../src/runtime/controller.js';
 import type { SupervisedInformerOptions } from '../../../src/runtime/informer-supervisor.js';
 import { silentLogger } from '../../../src/runtime/logging.js';

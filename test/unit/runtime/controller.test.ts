@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { ManualClock, flush } from '../../../src/runtime/clock.js';
+import { ManualClock, flush } from '../../../src/util/clock.js';
 import { Controller } from '../../../src/runtime/controller.js';
 import { RuntimeMetrics } from '../../../src/runtime/metrics.js';
 import { ItemExponentialFailureRateLimiter } from '../../../src/runtime/rate-limiters.js';

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { ManualClock, flush } from '../../../src/runtime/clock.js';
+import { ManualClock, flush } from '../../../src/util/clock.js';
 import { Controller } from '../../../src/runtime/controller.js';
 import {
   CrdGuard,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventsV1Event } from '@kubernetes/client-node';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { EventRecorder, type EventsClient } from '../../../src/runtime/events.js';
 import { apiError, memoryLogger } from './fakes.js';
 

@@ -4,7 +4,7 @@
  */
 import { KubeConfig, ListWatch, type KubernetesObject, type Watch } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { flush, ManualClock } from '../../../src/runtime/clock.js';
+import { flush, ManualClock } from '../../../src/util/clock.js';
 import { SupervisedInformer, type InformerEvent } from '../../../src/runtime/informer-supervisor.js';
 import { silentLogger } from '../../../src/runtime/logging.js';
 

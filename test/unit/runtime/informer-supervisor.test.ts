@@ -9,7 +9,7 @@ import {
   type Watch,
 } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import { ManualClock, flush } from '../../../src/runtime/clock.js';
+import { ManualClock, flush } from '../../../src/util/clock.js';
 import {
   SupervisedInformer,
   watchPath,

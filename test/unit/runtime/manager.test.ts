@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { Registry } from 'prom-client';
-import { ManualClock, flush } from '../../../src/runtime/clock.js';
+import { ManualClock, flush } from '../../../src/util/clock.js';
 import { Controller } from '../../../src/runtime/controller.js';
 import { Manager, type ManagedCache } from '../../../src/runtime/manager.js';
 import { RuntimeMetrics } from '../../../src/runtime/metrics.js';

@@ -4,7 +4,7 @@
  * highest priority asked for, and the delaying queue keeping the earliest time and highest priority.
  */
 import { describe, expect, it } from 'vitest';
-import { flush, ManualClock } from '../../../src/runtime/clock.js';
+import { flush, ManualClock } from '../../../src/util/clock.js';
 import { DelayingQueue } from '../../../src/runtime/delaying-queue.js';
 import { DEFAULT_PRIORITY, LOW_PRIORITY, Queue } from '../../../src/runtime/queue.js';
 import { WorkQueue } from '../../../src/runtime/workqueue.js';

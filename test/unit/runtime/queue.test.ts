@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, flush } from '../../../src/runtime/clock.js';
+import { ManualClock, flush } from '../../../src/util/clock.js';
 import { Queue } from '../../../src/runtime/queue.js';
 import { DelayingQueue } from '../../../src/runtime/delaying-queue.js';
 

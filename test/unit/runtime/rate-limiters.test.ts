@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import {
   BucketRateLimiter,
   ItemExponentialFailureRateLimiter,
   MaxOfRateLimiter,
   defaultControllerRateLimiter,
 } from '../../../src/runtime/rate-limiters.js';
-import { TokenBucket } from '../../../src/runtime/token-bucket.js';
+import { TokenBucket } from '../../../src/util/token-bucket.js';
 import { WorkQueue } from '../../../src/runtime/workqueue.js';
 
 describe('ItemExponentialFailureRateLimiter', () => {

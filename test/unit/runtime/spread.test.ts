@@ -6,13 +6,13 @@
  */
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { flush, ManualClock } from '../../../src/runtime/clock.js';
+import { flush, ManualClock } from '../../../src/util/clock.js';
 import { Controller, spreadOffset } from '../../../src/runtime/controller.js';
 import { silentLogger } from '../../../src/runtime/logging.js';
 import { RuntimeMetrics } from '../../../src/runtime/metrics.js';
 import { DEFAULT_PRIORITY, LOW_PRIORITY } from '../../../src/runtime/queue.js';
 import { requeueAfter, type Reconciler } from '../../../src/runtime/reconcile.js';
-import { TokenBucket } from '../../../src/runtime/token-bucket.js';
+import { TokenBucket } from '../../../src/util/token-bucket.js';
 
 const PERIOD = 600_000;
 const keys = (n: number): string[] =>

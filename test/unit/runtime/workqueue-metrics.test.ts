@@ -4,7 +4,7 @@
  */
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { flush, ManualClock } from '../../../src/runtime/clock.js';
+import { flush, ManualClock } from '../../../src/util/clock.js';
 import { Controller } from '../../../src/runtime/controller.js';
 import { silentLogger } from '../../../src/runtime/logging.js';
 import { RuntimeMetrics } from '../../../src/runtime/metrics.js';

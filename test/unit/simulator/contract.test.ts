@@ -9,7 +9,7 @@ import { VpcepClient, type CallEvent, type VpcepClientOptions } from '../../../s
 import { CloudError, isCode } from '../../../src/cloud/errors.js';
 import { describeServiceFailure } from '../../../src/cloud/failure.js';
 import type { CreateServiceRequest } from '../../../src/cloud/wire.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
 import { AK, PORT, PROJECT, SK, uuid, VPC } from './helpers.js';
 

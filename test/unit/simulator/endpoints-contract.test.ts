@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VpcepClient, type VpcepClientOptions } from '../../../src/cloud/client.js';
 import { CloudError } from '../../../src/cloud/errors.js';
 import type { CreateEndpointRequest } from '../../../src/cloud/wire.js';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
 import { AK, PROJECT, SK, uuid, VPC } from './helpers.js';
 import { CONSUMER } from './endpoint-helpers.js';

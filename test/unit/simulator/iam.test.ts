@@ -4,7 +4,7 @@
  * the counters and the CLI flags. AK/SK verification is untouched (auth.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/runtime/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { parseDurationMs, parseSimulatorArgs } from '../../../src/simulator/cli.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
 import { rsaKey, signJwt } from '../cloud/auth-helpers.js';
