@@ -28,7 +28,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
-import type { VpcEndpointService } from '../api/types.js';
+import type { ManagedObject } from '../managed/kind.js';
 import {
   providerFromValues,
   type CredentialProvider,
@@ -186,7 +186,7 @@ export class CredentialResolver {
    * `defaultCredentialsNamespaces`. Throws {@link CredentialsCloudError} when IAM refused or failed
    * the token request that names the project (token shapes without a project id).
    */
-  async resolve(cr: VpcEndpointService): Promise<ResolvedClient> {
+  async resolve(cr: ManagedObject): Promise<ResolvedClient> {
     const ns = cr.metadata.namespace ?? 'default';
     const resourceKey = `${ns}/${cr.metadata.name ?? ''}`;
     const ref = cr.spec.credentialsSecretRef?.name;
@@ -216,7 +216,7 @@ export class CredentialResolver {
    * resourceVersion as last reported to {@link secretChanged} (empty until the watch reported it); for
    * the defaults, a constant (they are read once, at start).
    */
-  version(cr: VpcEndpointService): string {
+  version(cr: ManagedObject): string {
     const ns = cr.metadata.namespace ?? 'default';
     const ref = cr.spec.credentialsSecretRef?.name;
     if (!ref) return 'defaults';
