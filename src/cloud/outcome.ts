@@ -46,19 +46,19 @@ export const ABORTED_CODE = 'Client.Aborted';
 export const INVALID_HEADER_CODE = 'Client.InvalidHeader';
 
 /** Node's codes for a header name or value it refuses to put on the wire. */
-export const INVALID_HEADER_NODE_CODES: ReadonlySet<string> = new Set([
+const INVALID_HEADER_NODE_CODES: ReadonlySet<string> = new Set([
   'ERR_INVALID_CHAR',
   'ERR_HTTP_INVALID_HEADER_VALUE',
   'ERR_INVALID_HTTP_TOKEN',
 ]);
-export const UNKNOWN_NOTE = ' (the create may have been applied: look it up before creating again)';
+const UNKNOWN_NOTE = ' (the create may have been applied: look it up before creating again)';
 
-export const errorCode = (e: unknown): string | undefined => {
+const errorCode = (e: unknown): string | undefined => {
   const c = (e as { code?: unknown } | null)?.code;
   return typeof c === 'string' ? c : undefined;
 };
 
-export const header = (res: HttpResponse, name: string): string | undefined => {
+const header = (res: HttpResponse, name: string): string | undefined => {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v;
 };
