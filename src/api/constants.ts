@@ -14,6 +14,10 @@ export const KIND = 'VpcEndpointService';
 export const PLURAL = 'vpcendpointservices';
 /** `apiVersion` of the custom resource (`group/version`). */
 export const API_VERSION = `${GROUP}/${VERSION}`;
+/** Kind of the consumer-side custom resource: a VPC endpoint connected to an endpoint service. */
+export const ENDPOINT_KIND = 'VpcEndpoint';
+/** Plural resource name of {@link ENDPOINT_KIND}. */
+export const ENDPOINT_PLURAL = 'vpcendpoints';
 
 /**
  * Annotation every CRD in `crds/` carries: the revision of its schema (a decimal integer, as a string).
@@ -27,7 +31,7 @@ export const ANNOTATION_SCHEMA_REVISION = 'vpcep.huaweicloud.io/schema-revision'
  * {@link ANNOTATION_SCHEMA_REVISION} of its file in `crds/`; a unit test checks this). A CRD without the
  * annotation (releases up to 0.1.0) counts as revision 0.
  */
-export const CRD_SCHEMA_REVISIONS: Readonly<Record<string, number>> = { [KIND]: 2 };
+export const CRD_SCHEMA_REVISIONS: Readonly<Record<string, number>> = { [KIND]: 3, [ENDPOINT_KIND]: 1 };
 
 /** Finalizer the operator adds before creating anything in the cloud and removes once it is gone. */
 export const FINALIZER = 'vpcep.huaweicloud.io/finalizer';
@@ -36,6 +40,8 @@ export const FINALIZER = 'vpcep.huaweicloud.io/finalizer';
 export const ANNOTATION_PAUSED = 'vpcep.huaweicloud.io/paused';
 /** Annotation: ID of an existing cloud endpoint service to adopt instead of creating one. */
 export const ANNOTATION_SERVICE_ID = 'vpcep.huaweicloud.io/service-id';
+/** Annotation on a `VpcEndpoint`: ID of an existing cloud VPC endpoint to adopt instead of creating one. */
+export const ANNOTATION_ENDPOINT_ID = 'vpcep.huaweicloud.io/endpoint-id';
 /** Annotation: management policy; {@link MANAGEMENT_POLICY_OBSERVE} means read-only (never write to the cloud). */
 export const ANNOTATION_MANAGEMENT_POLICY = 'vpcep.huaweicloud.io/management-policy';
 /** The only non-default value of {@link ANNOTATION_MANAGEMENT_POLICY}: observe the cloud, never change it. */

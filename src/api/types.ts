@@ -6,7 +6,7 @@
  * (tests, fixtures) may lack them, and the mapping applies the same defaults ({@link SPEC_DEFAULTS}).
  */
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import type { API_VERSION, KIND } from './constants.js';
+import type { API_VERSION, ENDPOINT_KIND, KIND } from './constants.js';
 
 /** Backend type of an endpoint service (the CRD's enum; `VIP` is deprecated by the cloud). */
 export type ServerType = 'VM' | 'VIP' | 'LB';
@@ -58,6 +58,11 @@ export interface ConnectionApprovalSpec {
   reject?: string[];
   /** Reject accepted connections that no rule accepts any more. */
   reconcileConnections?: boolean;
+  /**
+   * Accept the connections of `VpcEndpoint` resources of this cluster in the service's own namespace
+   * and in these namespaces (`*`: every namespace). Absent: no in-cluster rule.
+   */
+  acceptInCluster?: { namespaces?: string[] };
 }
 
 /** A consumer connection as the cloud reports it. */
@@ -170,4 +175,74 @@ export interface VpcEndpointService {
   metadata: V1ObjectMeta;
   spec: VpcEndpointServiceSpec;
   status?: VpcEndpointServiceStatus;
+}
+
+// ---- consumer side: VpcEndpoint ------------------------------------------------------------------
+
+/** A `VpcEndpointService` of this cluster; `namespace` defaults to the referring resource's. */
+export interface ServiceReference {
+  name: string;
+  namespace?: string;
+}
+
+/** Desired state of a VPC endpoint (camelCase of the VPCEP create fields, plus operator fields). */
+export interface VpcEndpointSpec {
+  /** Exactly one of `serviceRef`, `serviceId` and `serviceName` names the service. Immutable. */
+  serviceRef?: ServiceReference;
+  /** The endpoint service's cloud id (UUID). Immutable. */
+  serviceId?: string;
+  /** The full service name `{region}.{name}.{id}` as its owner shares it. Immutable. */
+  serviceName?: string;
+  /** The consumer VPC. Immutable. */
+  vpcId: string;
+  /** The subnet (network id) of `vpcId` (interface services). Immutable. */
+  subnetId?: string;
+  /** A fixed IPv4 address in the subnet. Immutable. */
+  portIp?: string;
+  /** Create a private DNS name. Default `true`. Immutable. */
+  enableDns?: boolean;
+  /** IPv4 addresses or CIDRs allowed to reach the endpoint. Mutable. */
+  whitelist?: string[];
+  /** Whether the whitelist is in force. Mutable; default: true when `whitelist` is set. */
+  enableWhitelist?: boolean;
+  /** Route table ids (gateway services). Mutable. */
+  routeTables?: string[];
+  /** Endpoint policy document (services with `enablePolicy`), as JSON. Mutable. */
+  policyDocument?: Record<string, unknown>;
+  /** Mutable only by re-creation in the cloud: the operator sets it at create. */
+  description?: string;
+  /** At most 9 user tags with unique keys. Mutable, key by key. */
+  tags?: TagSpec[];
+  deletionPolicy?: DeletionPolicy;
+  credentialsSecretRef?: SecretReference;
+  region?: string;
+  projectId?: string;
+  /** Publish the endpoint as a Service of this namespace, owned by this resource. */
+  publish?: { serviceName: string };
+}
+
+/** Observed state of a VPC endpoint. */
+export interface VpcEndpointStatus {
+  id?: string;
+  /** The cloud's word: creating, pendingAcceptance, accepted, rejected, failed, deleting. */
+  status?: string;
+  projectId?: string;
+  ip?: string;
+  dnsNames?: string[];
+  markerId?: number;
+  serviceId?: string;
+  serviceName?: string;
+  createdAt?: string;
+  updatedAt?: string;
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+/** A `VpcEndpoint` custom resource as read from the apiserver. */
+export interface VpcEndpoint {
+  apiVersion: typeof API_VERSION;
+  kind: typeof ENDPOINT_KIND;
+  metadata: V1ObjectMeta;
+  spec: VpcEndpointSpec;
+  status?: VpcEndpointStatus;
 }
