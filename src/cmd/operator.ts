@@ -23,7 +23,6 @@ import { resourceMetrics } from '../controller/resource-metrics.js';
 import { SecretReferences, secretEventMapper, secretSources } from '../controller/secret-watch.js';
 import { KubeResourceOps } from '../managed/kube-resource-ops.js';
 import { VpcEndpointServiceReconciler } from '../controller/reconciler.js';
-import { endpointServiceAdapter } from '../controller/endpoint-service/adapter.js';
 import { endpointServiceKind } from '../controller/endpoint-service/kind.js';
 import { isSettled, TriggerFilter } from '../managed/trigger-filter.js';
 import { systemClock } from '../util/clock.js';
@@ -151,11 +150,11 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
         if (event === 'delete') credentials.forget(key);
         return filter.shouldEnqueue(key, obj, event);
       },
-      // Users' changes first: settled objects found at start are rechecked spread over the resync period,
-      // except those the adapter polls sooner (pending consumers wait for their approval rules).
+      // Users' changes first: settled objects found at start are rechecked spread over each one's own
+      // period (its resync annotation, or the adapter's poll: pending consumers within their 30 s).
       {
-        settled: (obj) =>
-          isSettled(obj, endpointServiceKind) && endpointServiceAdapter.syncPeriod?.(obj) === undefined,
+        settled: (obj) => isSettled(obj, endpointServiceKind),
+        spreadMs: (obj) => reconciler.resyncFor(obj),
       },
     )
     .namespaces(config.namespaces)

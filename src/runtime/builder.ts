@@ -11,11 +11,12 @@
  *
  * Priorities (controller-runtime's priority queue, plus a spread): an event after the initial list is
  * a change and queues at the default priority, ahead of routine work. The initial list's objects are
- * routine: each is queued by {@link Controller.enqueueSpread} (low priority, spread over
- * `initialSpreadMs` from the controller's start), except a primary object that `settled` says is not
- * settled (a deletion, a new generation, a change still converging), which queues at once at the
- * default priority: it is a user's change that the last process did not finish. Mapped keys of the
- * other sources' initial lists are spread the same way (the primary's own list covers them).
+ * routine: each is queued by {@link Controller.enqueueSpread} (low priority, spread from the
+ * controller's start over the object's own period, `spreadMs(obj)`, else `initialSpreadMs`), except a
+ * primary object that `settled` says is not settled (a deletion, a new generation, a change still
+ * converging), which queues at once at the default priority: it is a user's change that the last
+ * process did not finish. Mapped keys of the other sources' initial lists are spread over
+ * `initialSpreadMs` unless the primary's own list named a period for the key (it covers them).
  *
  * `selector` restricts the primary resource's list and watch to a label selector (a shard); the other
  * sources are watched whole.
@@ -109,8 +110,11 @@ export interface BuilderContext {
   makeCache?: <T extends KubernetesObject>(o: SupervisedInformerOptions<T>) => BuiltCache;
 }
 
-/** How an event asks for a key: a change (default priority), routine (spread, low), or low at once. */
-type Enqueue = (key: string, how: 'change' | 'spread' | 'low') => void;
+/**
+ * How an event asks for a key: a change (default priority), routine (spread, low, over `periodMs` or
+ * the controller's period), or low at once.
+ */
+type Enqueue = (key: string, how: 'change' | 'spread' | 'low', periodMs?: number) => void;
 
 interface Watch {
   source: Source<KubernetesObject>;
@@ -126,6 +130,12 @@ export interface ForKindOptions<T extends KubernetesObject> {
    * every object of the initial list is settled.
    */
   settled?: (obj: T) => boolean;
+  /**
+   * For a settled object of the initial list: the window its routine recheck is spread over, in ms
+   * (its own resync period, so an object polled every 30 s is rechecked within 30 s of the start, and
+   * one with a longer period waits no earlier than it must). Undefined or 0: `initialSpreadMs`.
+   */
+  spreadMs?: (obj: T) => number | undefined;
 }
 
 /** See the module doc. */
@@ -156,9 +166,10 @@ export class ControllerBuilder {
       onEvent: (obj, event, info, enqueue) => {
         const key = `${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? ''}`;
         if (!shouldEnqueue(key, obj as T, event)) return;
-        if (info.initial && event !== 'delete')
-          enqueue(key, !opts.settled || opts.settled(obj as T) ? 'spread' : 'change');
-        else enqueue(key, event === 'resync' ? 'low' : 'change');
+        if (info.initial && event !== 'delete') {
+          if (opts.settled && !opts.settled(obj as T)) enqueue(key, 'change');
+          else enqueue(key, 'spread', opts.spreadMs?.(obj as T));
+        } else enqueue(key, event === 'resync' ? 'low' : 'change');
       },
     };
     return this;
@@ -223,8 +234,8 @@ export class ControllerBuilder {
       ...(extra.reconcileTimeoutMs ? { reconcileTimeoutMs: extra.reconcileTimeoutMs } : {}),
       ...(extra.initialSpreadMs ? { spreadMs: extra.initialSpreadMs } : {}),
     });
-    const enqueue: Enqueue = (key, how) => {
-      if (how === 'spread') controller.enqueueSpread(key);
+    const enqueue: Enqueue = (key, how, periodMs) => {
+      if (how === 'spread') controller.enqueueSpread(key, periodMs);
       else controller.enqueue(key, how === 'low' ? { priority: LOW_PRIORITY } : {});
     };
     this.primary.selector = this.labelSelector;

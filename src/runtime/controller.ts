@@ -15,10 +15,12 @@
  *   a retry keeps the priority its key was handed out with unless the result names one (see
  *   `reconcile.ts`).
  * - **Spread:** {@link Controller.enqueueSpread} (routine keys, e.g. the initial list's settled
- *   objects) queues each key at {@link LOW_PRIORITY} after `spreadOffset(key, spreadMs)`, counted from
+ *   objects) queues each key at {@link LOW_PRIORITY} after `spreadOffset(key, period)`, counted from
  *   the controller's start (keys spread before it are held until then; a change of the key meanwhile
- *   replaces the held recheck). So after a restart or a failover the rechecks of N objects arrive at
- *   about `N / spreadMs` a millisecond instead of all at once, and each key keeps its offset.
+ *   replaces the held recheck). `period` is the key's own (e.g. its object's resync period), else
+ *   `spreadMs`. So after a restart or a failover the rechecks of N objects of one period arrive at about
+ *   `N / period` a millisecond instead of all at once, each key keeps its offset, and no key waits
+ *   longer than its own period.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -47,7 +49,10 @@ export interface ControllerOptions {
   reconcileTimeoutMs?: number;
   /** Makes reconcile IDs (tests inject a counter). Default `crypto.randomUUID`. */
   newReconcileId?: () => string;
-  /** Period over which {@link Controller.enqueueSpread} spreads routine keys (0 or absent: no spread). */
+  /**
+   * Period over which {@link Controller.enqueueSpread} spreads routine keys that name none of their own
+   * (0 or absent: no spread).
+   */
   spreadMs?: number;
 }
 
@@ -77,8 +82,8 @@ export class Controller {
   private readonly opts: ControllerOptions;
   private readonly log: Logger;
   private readonly inflight = new Map<string, AbortController>();
-  /** Routine keys spread before the start, waiting for it. */
-  private readonly held = new Set<string>();
+  /** Routine keys spread before the start, waiting for it, with their own period (undefined: `spreadMs`). */
+  private readonly held = new Map<string, number | undefined>();
   private workers: Promise<void>[] = [];
   private started = false;
   private stopped = false;
@@ -100,7 +105,7 @@ export class Controller {
     this.started = true;
     this.opts.metrics.setMaxConcurrentReconciles(this.opts.workers);
     this.log.info({ workers: this.opts.workers, spreadKeys: this.held.size }, 'starting workers');
-    for (const key of this.held) this.spread(key);
+    for (const [key, periodMs] of this.held) this.spread(key, periodMs);
     this.held.clear();
     for (let i = 0; i < this.opts.workers; i++) this.workers.push(this.worker());
   }
@@ -120,21 +125,26 @@ export class Controller {
   }
 
   /**
-   * Queues a routine recheck of `key` at {@link LOW_PRIORITY}, `spreadOffset(key, spreadMs)` after the
-   * start (after now once started). Without a spread period: at once, at low priority.
+   * Queues a routine recheck of `key` at {@link LOW_PRIORITY}, `spreadOffset(key, periodMs)` after the
+   * start (after now once started); `periodMs` is the key's own period, default `spreadMs`. Without
+   * either: at once, at low priority. Held before the start, a key's own period is kept over a later
+   * call without one (a mapped source's spread of a key whose own object named it); once started, the
+   * earlier of two rechecks wins (queue semantics).
    */
-  enqueueSpread(key: string): void {
+  enqueueSpread(key: string, periodMs?: number): void {
     if (this.stopped) return;
-    if (!(this.opts.spreadMs && this.opts.spreadMs > 0)) {
-      this.queue.add(key, { priority: LOW_PRIORITY });
+    const own = periodMs !== undefined && periodMs > 0 ? periodMs : undefined;
+    if (own === undefined && !(this.opts.spreadMs && this.opts.spreadMs > 0)) {
+      if (!this.held.has(key)) this.queue.add(key, { priority: LOW_PRIORITY });
       return;
     }
-    if (this.started) this.spread(key);
-    else this.held.add(key);
+    if (this.started) this.spread(key, own);
+    else if (own !== undefined || !this.held.has(key)) this.held.set(key, own);
   }
 
-  private spread(key: string): void {
-    this.queue.addAfter(key, spreadOffset(key, this.opts.spreadMs ?? 0), { priority: LOW_PRIORITY });
+  private spread(key: string, periodMs: number | undefined): void {
+    const period = periodMs ?? this.opts.spreadMs ?? 0;
+    this.queue.addAfter(key, spreadOffset(key, period), { priority: LOW_PRIORITY });
   }
 
   /** True between {@link start} and {@link stop}. */

@@ -24,11 +24,15 @@ const source = (name: string): Source<KubernetesObject> => ({
     return { items: [], metadata: {} };
   },
 });
-const obj = (name: string, settled = true): KubernetesObject => ({
-  metadata: { namespace: 'a', name, labels: { settled: String(settled) } },
+const obj = (name: string, settled = true, periodMs?: number): KubernetesObject => ({
+  metadata: {
+    namespace: 'a',
+    name,
+    labels: { settled: String(settled), ...(periodMs ? { period: String(periodMs) } : {}) },
+  },
 });
 
-function build(spread = PERIOD, selector?: string) {
+function build(spread = PERIOD, selector?: string, seen: string[] = []) {
   const clock = new ManualClock();
   const caches: Array<SupervisedInformerOptions<KubernetesObject>> = [];
   let controller: Controller | undefined;
@@ -49,11 +53,17 @@ function build(spread = PERIOD, selector?: string) {
       return c;
     },
   });
-  b.forKind(source('widgets'), () => true, { settled: (o) => o.metadata?.labels?.['settled'] === 'true' })
+  b.forKind(source('widgets'), () => true, {
+    settled: (o) => o.metadata?.labels?.['settled'] === 'true',
+    spreadMs: (o) => (o.metadata?.labels?.['period'] ? Number(o.metadata.labels['period']) : undefined),
+  })
     .watches(source('secrets'), (s) => [`a/${s.metadata?.name ?? ''}-user`])
     .selector(selector)
     .build(
-      async () => ({ requeueAfterMs: PERIOD }),
+      async (req) => {
+        seen.push(req.key);
+        return { requeueAfterMs: PERIOD };
+      },
       {
         addCache: () => undefined,
         addController: (c) => (controller = c),
@@ -87,6 +97,35 @@ describe('ControllerBuilder priorities', () => {
     expect(q.readyTimeOf('a/s1')).toBe(startedAt + spreadOffset('a/s1', PERIOD));
     expect(q.waitingPriorityOf('a/s1')).toBe(LOW_PRIORITY);
     expect(q.readyTimeOf('a/creds-user')).toBe(startedAt + spreadOffset('a/creds-user', PERIOD));
+    await t.controller.stop(0);
+  });
+
+  it('spreads each settled object over its own period, so none waits longer than it', async () => {
+    const seen: string[] = [];
+    const t = build(PERIOD, undefined, seen);
+    const initial = { initial: true };
+    const fast = Array.from({ length: 50 }, (_, i) => `fast-${i}`); // e.g. polled every 30 s
+    const slow = Array.from({ length: 50 }, (_, i) => `slow-${i}`); // the operator-wide period
+    const long = 'long-user'; // an annotation asks for 2 h
+    for (const n of fast) t.widgets.onKey(`a/${n}`, obj(n, true, 30_000), 'add', initial);
+    for (const n of slow) t.widgets.onKey(`a/${n}`, obj(n), 'add', initial);
+    t.widgets.onKey(`a/${long}`, obj(long, true, 7_200_000), 'add', initial);
+    // A Secret's initial list maps to the long one too (a/long -> a/long-user): its own period is kept.
+    t.secrets.onKey('a/long', obj('long'), 'add', initial);
+    const startedAt = t.clock.now();
+    t.controller.start();
+    const q = t.controller.queue;
+    expect(q.readyTimeOf('a/fast-0')).toBe(startedAt + spreadOffset('a/fast-0', 30_000));
+    expect(q.readyTimeOf('a/slow-0')).toBe(startedAt + spreadOffset('a/slow-0', PERIOD));
+    expect(q.readyTimeOf('a/long-user')).toBe(startedAt + spreadOffset('a/long-user', 7_200_000));
+    expect(q.waitingPriorityOf('a/fast-0')).toBe(LOW_PRIORITY);
+    for (let s = 0; s < 30; s++) await t.clock.advance(1_000);
+    // Every fast one within its 30 s, only the few slow ones whose offset fell there.
+    expect(seen.filter((k) => k.startsWith('a/fast-')).length).toBe(50);
+    const slowEarly = seen.filter((k) => k.startsWith('a/slow-')).length;
+    expect(slowEarly).toBeLessThan(10);
+    for (let s = 30; s < PERIOD / 1000; s += 10) await t.clock.advance(10_000);
+    expect(new Set(seen.filter((k) => k.startsWith('a/slow-'))).size).toBe(50);
     await t.controller.stop(0);
   });
 

@@ -128,6 +128,29 @@ describe('Controller.enqueueSpread', () => {
     await c.stop(0);
   });
 
+  it('spreads a key over its own period when it names one, kept over a later call without', async () => {
+    const clock = new ManualClock();
+    const c = controller(async () => undefined, clock, PERIOD);
+    c.enqueueSpread('ns/poll', 30_000);
+    c.enqueueSpread('ns/poll'); // e.g. a Secret's initial list mapping to it: the own period stays
+    c.enqueueSpread('ns/plain');
+    c.enqueueSpread('ns/plain', 0); // 0 names none
+    const startedAt = clock.now();
+    c.start();
+    expect(c.queue.readyTimeOf('ns/poll')).toBe(startedAt + spreadOffset('ns/poll', 30_000));
+    expect(c.queue.readyTimeOf('ns/plain')).toBe(startedAt + spreadOffset('ns/plain', PERIOD));
+    // Without an operator-wide period, an own period still spreads.
+    const bare = controller(async () => undefined, clock);
+    bare.enqueueSpread('ns/own', 30_000);
+    bare.enqueueSpread('ns/own');
+    const at = clock.now();
+    bare.start();
+    expect(bare.queue.readyTimeOf('ns/own')).toBe(at + spreadOffset('ns/own', 30_000));
+    expect(bare.queue.len()).toBe(0);
+    await c.stop(0);
+    await bare.stop(0);
+  });
+
   it('without a spread period queues routine keys at once, behind changes', async () => {
     const clock = new ManualClock();
     const seen: string[] = [];
