@@ -43,6 +43,7 @@ throttling, fault injection). Prints "vpcep-simulator listening on http://HOST:P
   --dns-domain D           suffix of endpoints' private domain names
                            {endpoint id}.{service name}.{region}.D (default vpcep.myhuaweicloud.com)
   --qps N                  calls a second per operation, 0 = off (default 0)
+  --qps-scope S            operation (a budget per operation, default) or total (one for all calls)
   --throttle-mode M        429 (APIGW.0308, default) or 0022 (400 EndPoint.0022)
   --inventory FILE         JSON {"vpcs":[{"id","ports":["id" | {"id","lbType"}],
                            "subnets"?:[{"id","cidr"}],"routeTables"?:["id"]}]}: only these exist
@@ -150,6 +151,7 @@ export function parseSimulatorArgs(
       'dns-domain': { type: 'string' },
       qps: { type: 'string' },
       'throttle-mode': { type: 'string' },
+      'qps-scope': { type: 'string' },
       inventory: { type: 'string' },
       'max-services-per-port': { type: 'string' },
       'whitelist-cap': { type: 'string' },
@@ -174,6 +176,9 @@ export function parseSimulatorArgs(
   const mode = values['throttle-mode'];
   if (mode !== undefined && mode !== '429' && mode !== '0022')
     throw new Error('--throttle-mode must be 429 or 0022');
+  const scope = values['qps-scope'];
+  if (scope !== undefined && scope !== 'operation' && scope !== 'total')
+    throw new Error('--qps-scope must be operation or total');
   const shape = values['failed-error-shape'];
   if (shape !== undefined && shape !== 'sdk' && shape !== 'legacy')
     throw new Error('--failed-error-shape must be sdk or legacy');
@@ -194,6 +199,7 @@ export function parseSimulatorArgs(
     endpointQuota: num(values['endpoint-quota'], '--endpoint-quota'),
     qps: num(values.qps, '--qps'),
     throttleMode: mode,
+    ...(scope ? { qpsScope: scope } : {}),
     maxServicesPerPort: num(values['max-services-per-port'], '--max-services-per-port'),
     whitelistCap: num(values['whitelist-cap'], '--whitelist-cap'),
     deleteSuccessStatus: delStatus as 200 | 204 | undefined,

@@ -307,6 +307,11 @@ export function handleControl(
         if (o.mode !== '429' && o.mode !== '0022') throw paramError('mode must be 429 or 0022.');
         t.mode = o.mode;
       }
+      if (o.scope !== undefined) {
+        if (o.scope !== 'operation' && o.scope !== 'total')
+          throw paramError('scope must be operation or total.');
+        t.scope = o.scope;
+      }
       c.setThrottle(t);
       return { status: 200, body: c.throttle() };
     }

@@ -2,9 +2,9 @@
  * Fault injection and throttling, settable at run time.
  *
  * Order per request (after routing and authentication): throttle → connection reset → injected error
- * → latency → the operation → commit-then-drop. Throttling is a token bucket per operation (capacity
- * and refill both `qps`, on the injected clock), so a client keeping under `qps` calls a second never
- * sees a refusal. Count-based faults (`errorCount`, `resetCount`, `commitThenDrop.count`,
+ * → latency → the operation → commit-then-drop. Throttling is a token bucket per operation, or one for
+ * all operations with `scope: 'total'` (a tenant's quota on the whole API; capacity and refill both
+ * `qps`, on the injected clock), so a client keeping under `qps` calls a second never sees a refusal. Count-based faults (`errorCount`, `resetCount`, `commitThenDrop.count`,
  * `failCreates`) apply to the next N matching requests: deterministic for tests; rates use the
  * injected random source.
  */
@@ -54,10 +54,14 @@ export interface Faults {
   retryAfter?: string;
 }
 
-/** Throttling settings: `qps` calls a second per operation (0 = off), refused as `429` or `0022`. */
+/**
+ * Throttling settings: `qps` calls a second (0 = off) per operation, or over all operations together
+ * with `scope: 'total'` (absent: per operation), refused as `429` or `0022`.
+ */
 export interface Throttle {
   qps: number;
   mode: '429' | '0022';
+  scope?: 'operation' | 'total';
 }
 
 /** What to do with a request before running it. */
@@ -156,7 +160,7 @@ export class FaultEngine {
     private readonly random: () => number,
     throttle: Throttle,
   ) {
-    this.throttle = { ...throttle };
+    this.throttle = { scope: 'operation', ...throttle };
   }
 
   /** Replaces the fault set. */
@@ -197,13 +201,14 @@ export class FaultEngine {
   }
 
   private takeToken(op: string): boolean {
-    const { qps } = this.throttle;
+    const { qps, scope } = this.throttle;
     if (!(qps > 0)) return true;
     const now = this.clock.now();
-    const b = this.buckets.get(op) ?? { tokens: qps, last: now };
+    const key = scope === 'total' ? '*' : op;
+    const b = this.buckets.get(key) ?? { tokens: qps, last: now };
     b.tokens = Math.min(qps, b.tokens + ((now - b.last) / 1000) * qps);
     b.last = now;
-    this.buckets.set(op, b);
+    this.buckets.set(key, b);
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;

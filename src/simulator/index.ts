@@ -91,8 +91,10 @@ export interface SimulatorOptions {
   quota?: number;
   /** Endpoints per project (`Endpoint.1018` beyond, reported by `GET /quotas`); default 50. */
   endpointQuota?: number;
-  /** Per-operation calls a second (0 = off, default); refused per `throttleMode`. */
+  /** Calls a second (0 = off, default), per operation or in total (`qpsScope`); refused per `throttleMode`. */
   qps?: number;
+  /** `operation` (default): a budget per operation; `total`: one budget for all VPCEP calls. */
+  qpsScope?: 'operation' | 'total';
   /** `429` (default): 429 `APIGW.0308`; `0022`: 400 `EndPoint.0022`. */
   throttleMode?: '429' | '0022';
   /**
@@ -180,7 +182,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       ? { token: t, projectId: options.projectId, domainId: primaryDomain }
       : { token: t.token, projectId: t.projectId, domainId: t.domainId ?? defaultDomainId(t.projectId) },
   );
-  const initialThrottle = { qps: options.qps ?? 0, mode: options.throttleMode ?? '429' } as const;
+  if (options.qpsScope !== undefined && options.qpsScope !== 'operation' && options.qpsScope !== 'total')
+    throw new Error(`qpsScope must be 'operation' or 'total', got ${JSON.stringify(options.qpsScope)}`);
+  const initialThrottle = {
+    qps: options.qps ?? 0,
+    mode: options.throttleMode ?? '429',
+    ...(options.qpsScope ? { scope: options.qpsScope } : {}),
+  } as const;
   const faults = new FaultEngine(clock, random, initialThrottle);
   if (options.faults) faults.set(parseFaults(options.faults));
   const failRate = options.failRate ?? 0;

@@ -43,13 +43,39 @@ describe('throttling', () => {
     h = await harness();
     for (let i = 0; i < 5; i++) expect((await list()).status).toBe(200);
     const set = await control(h.sim.url, 'POST', '/_sim/throttle', { qps: 1, mode: '0022' });
-    expect(set.json).toEqual({ qps: 1, mode: '0022' });
+    expect(set.json).toEqual({ qps: 1, mode: '0022', scope: 'operation' });
     expect((await list()).status).toBe(200);
     const r = await list();
     expect(r.status).toBe(400);
     expect(r.json).toEqual({ error_code: 'EndPoint.0022', error_msg: expect.any(String) });
     h.sim.controls.setThrottle({ qps: 0 });
     for (let i = 0; i < 5; i++) expect((await list()).status).toBe(200);
+  });
+});
+
+describe('throttling in total (a quota on the whole API)', () => {
+  it('scope total shares one budget across operations; a client under qps is never refused', async () => {
+    h = await harness({ qps: 4, qpsScope: 'total' });
+    for (let i = 0; i < 2; i++) expect((await list()).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await h.api({ method: 'GET', path: h.p('/quotas') })).status).toBe(200);
+    // The budget is spent whatever the operation.
+    expect((await h.api({ method: 'GET', path: h.p('/quotas') })).status).toBe(429);
+    expect((await list()).status).toBe(429);
+    expect(h.sim.controls.throttled()).toEqual({ quotas: 1, list: 1 });
+    // At exactly qps a second, spread out, nothing is refused, over any mix of operations.
+    h.sim.controls.resetCounters();
+    for (let i = 0; i < 40; i++) {
+      await h.clock.advance(250);
+      const r = i % 2 ? await list() : await h.api({ method: 'GET', path: h.p('/quotas') });
+      expect(r.status).toBe(200);
+    }
+    expect(h.sim.controls.throttled()).toEqual({});
+    const set = await control(h.sim.url, 'POST', '/_sim/throttle', { scope: 'operation' });
+    expect(set.json).toEqual({ qps: 4, mode: '429', scope: 'operation' });
+    expect((await control(h.sim.url, 'POST', '/_sim/throttle', { scope: 'all' })).status).toBe(400);
+    h.sim.controls.reset();
+    expect(h.sim.controls.throttle()).toEqual({ qps: 4, mode: '429', scope: 'total' });
   });
 });
 
