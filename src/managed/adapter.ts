@@ -1,6 +1,7 @@
 /**
  * The cloud-facing half of a managed kind: a small adapter that reads, creates, updates and deletes
- * one kind of cloud resource and returns results. It never writes Kubernetes, never decides about
+ * one kind of cloud resource and returns results. It never writes Kubernetes (except the objects its
+ * optional `dependents` hook owns, such as a published Service), never decides about
  * conditions, finalizers or policies: the generic lifecycle (lifecycle.ts) does all of that, the same
  * way for every kind. After crossplane-runtime's `ExternalClient` and ACK's resource manager, with two
  * differences: ownership is part of every observation (the lifecycle checks it before any write), and
@@ -8,10 +9,27 @@
  */
 import type { CloudError } from '../cloud/errors.js';
 import type { ManagedObject, ManagedStatus } from './kind.js';
-import type { ErrorVerdict } from './verdicts.js';
+import type { ErrorVerdict, ReasonName } from './verdicts.js';
 
-/** What the cloud's status word means for the lifecycle. */
-export type Phase = 'creating' | 'deleting' | 'failed' | 'ready';
+/**
+ * What the cloud's status word means for the lifecycle. `waiting`: the resource exists and matches
+ * the spec, but another party must act before it is usable (a connection waiting for the service
+ * owner's approval, or rejected by it): Ready=False with the observation's {@link Wait}.
+ */
+export type Phase = 'creating' | 'deleting' | 'failed' | 'waiting' | 'ready';
+
+/**
+ * Something outside this object must happen first (another resource gets its id, an owner approves,
+ * a name is freed): Ready=False with `reason` and `message`, nothing failed, and a look again after
+ * `recheckMs` — at low priority when `routine`, else keeping the key's priority (a user's change
+ * that is still converging). Never a hot loop, never a terminal gate: events can wake it sooner.
+ */
+export interface Wait {
+  reason: ReasonName;
+  message: string;
+  recheckMs: number;
+  routine?: boolean;
+}
 
 /** One read of a cloud resource; `R` is the adapter's own view of it (for its update steps). */
 export interface Observation<St extends ManagedStatus, R = unknown> {
@@ -27,6 +45,8 @@ export interface Observation<St extends ManagedStatus, R = unknown> {
   startedAt?: number;
   /** For `failed`: the cloud's code and message, for the condition. */
   failure?: string;
+  /** For `waiting`: what it waits for. */
+  wait?: Wait;
 }
 
 /** Per-call context: the pass's cancellation signal. */
@@ -77,6 +97,17 @@ export interface ExternalAdapter<O extends ManagedObject, C, St extends ManagedS
   delete(client: C, id: string, ctx: CallContext): Promise<void>;
   /** Whether `id` is a well-formed id of this kind (the adoption annotation is checked with it). */
   isId(id: string): boolean;
+  /**
+   * What a create needs that is not there yet (e.g. the service to connect to has no id): the
+   * lifecycle waits, before any write, instead of creating. Never changes the cloud.
+   */
+  prerequisites?(client: C, obj: O, ctx: CallContext): Promise<Wait | undefined>;
+  /**
+   * Kubernetes objects derived from the ready cloud resource (e.g. a published Service), brought in
+   * line after the update steps; a returned {@link Wait} keeps Ready=False (e.g. a name conflict).
+   * The only adapter hook that writes Kubernetes, and only objects it owns (owner reference).
+   */
+  dependents?(obj: O, seen: Observation<St, R>, ctx: CallContext): Promise<Wait | undefined>;
   /** Kind-specific verdicts (codes the generic table does not know); undefined: the generic verdict. */
   verdict?(err: CloudError, source: string): ErrorVerdict | undefined;
   /**

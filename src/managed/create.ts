@@ -42,6 +42,14 @@ export async function createOrWait<O extends ManagedObject, C, St extends Manage
     );
     return p.finish({ requeueAfterMs: Math.min(wait, 2_000) });
   }
+  const missing = await adapter.prerequisites?.(resolved.client, p.obj, p.call);
+  if (missing) {
+    p.draft.condition('Ready', 'False', missing.reason, missing.message);
+    p.draft.condition('Synced', 'True', Reason.ReconcileSuccess, '');
+    p.draft.observed();
+    p.log.info({ decision: 'create-waits', reason: missing.reason }, missing.message);
+    return p.finish(missing.routine ? recheck(missing.recheckMs) : { requeueAfterMs: missing.recheckMs });
+  }
   // One metadata write: the finalizer (before anything can be created) and the create marker.
   await r.ensureFinalizer(p, {
     [kind.annotations.createRequestedAt]: new Date(r.opts.clock.now()).toISOString(),

@@ -72,6 +72,14 @@ export async function fail<O extends ManagedObject, C, St extends ManagedStatus>
     if (verdict.recheckMs) return recheck(verdict.recheckMs);
     throw new TerminalError(verdict.message);
   }
+  if (verdict.recheckMs) {
+    // Waiting on something outside this object (an owner's whitelist, a service to appear): say so
+    // and look again later, without the error backoff and without a gate, so events wake it sooner.
+    p.draft.condition('Ready', 'False', verdict.reason, verdict.message);
+    p.draft.condition('Synced', 'False', verdict.reason, verdict.message);
+    p.draft.observed();
+    return p.finish(recheck(verdict.recheckMs));
+  }
   p.draft.condition('Synced', 'False', Reason.ReconcileError, verdict.message);
   await p.finish(undefined);
   throw e;

@@ -31,7 +31,7 @@ import {
   type ReconcileResult,
   type Request,
 } from '../runtime/reconcile.js';
-import type { ExternalAdapter, Observation } from './adapter.js';
+import type { ExternalAdapter, Observation, Wait } from './adapter.js';
 import { createOrWait } from './create.js';
 import type { CredentialSource, Resolved } from './credentials.js';
 import { fail, stop } from './failure.js';
@@ -382,6 +382,11 @@ export class ManagedReconciler<O extends ManagedObject, C, St extends ManagedSta
         );
       }
     }
+    const wait =
+      seen.phase === 'waiting'
+        ? (seen.wait ?? { reason: Reason.Creating, message: 'waiting', recheckMs: pollDelay(0) })
+        : await adapter.dependents?.(p.obj, seen, p.call);
+    if (wait) return this.waiting(p, seen, wait);
     p.draft.condition(
       'Ready',
       'True',
@@ -399,6 +404,22 @@ export class ManagedReconciler<O extends ManagedObject, C, St extends ManagedSta
     p.memo.syncedGeneration = generation;
     p.memo.terminalAt = undefined;
     return result;
+  }
+
+  /**
+   * The resource is in sync with the spec but waits for something outside this object (see
+   * {@link Wait}): Ready=False with its reason (an event when that changed), Synced=True, the
+   * generation observed, and a look again after `recheckMs`. Not a sync for the steady-state gate.
+   */
+  waiting(p: Pass<O, St>, seen: Observation<St>, wait: Wait): Promise<ReconcileResult> {
+    p.draft.condition('Ready', 'False', wait.reason, wait.message);
+    p.draft.condition('Synced', 'True', p.observeOnly ? Reason.Observing : Reason.ReconcileSuccess, '');
+    p.draft.observed();
+    const prior = getCondition(p.obj.status?.conditions, 'Ready');
+    if (prior?.reason !== wait.reason)
+      p.log.info({ decision: 'waiting', serviceId: seen.id, reason: wait.reason }, wait.message);
+    p.memo.terminalAt = undefined;
+    return p.finish(wait.routine ? recheck(wait.recheckMs) : { requeueAfterMs: wait.recheckMs });
   }
 
   // ---- steps that live in their own files (policies.ts, create.ts, failure.ts) ----------------

@@ -34,6 +34,22 @@ export const Reason = {
   /** The endpoint answered a redirect: the region or the endpoint override is wrong. */
   EndpointInvalid: 'EndpointInvalid',
   NotFound: 'NotFound',
+  /** A `VpcEndpoint`'s `serviceRef` names a resource that has no cloud id yet. */
+  ServiceNotReady: 'ServiceNotReady',
+  /** The endpoint service to connect to does not exist (or is not visible to these credentials). */
+  ServiceNotFound: 'ServiceNotFound',
+  /** The service's whitelist does not let this account connect (`EndPoint.2012`). */
+  NotWhitelisted: 'NotWhitelisted',
+  /** The connection waits for the service owner's approval. */
+  PendingAcceptance: 'PendingAcceptance',
+  /** The service owner rejected the connection. */
+  Rejected: 'Rejected',
+  /** The Service to publish exists and another owner's: never overwritten. */
+  PublishConflict: 'PublishConflict',
+  /** The endpoint has no DNS name or IP to publish yet. */
+  PublishPending: 'PublishPending',
+  /** The spec asks to publish a Service but the operator runs with publishing off (or may not). */
+  PublishDisabled: 'PublishDisabled',
   Paused: 'Paused',
   Observing: 'Observing',
   ReconcileSuccess: 'ReconcileSuccess',
@@ -63,6 +79,8 @@ export const EventReason = {
   ConnectionAccepted: 'ConnectionAccepted',
   ConnectionRejected: 'ConnectionRejected',
   ConnectionPending: 'ConnectionPending',
+  Published: 'Published',
+  PublishConflict: 'PublishConflict',
 } as const;
 export type EventReasonName = (typeof EventReason)[keyof typeof EventReason];
 
@@ -111,7 +129,10 @@ export interface ErrorVerdict {
   reason: ReasonName;
   /** Terminal: stop until the generation changes (or `recheckMs` passes, when set). */
   terminal: boolean;
-  /** For terminal states a change outside the spec can fix (quota, credentials): when to look again. */
+  /**
+   * For terminal states a change outside the spec can fix (quota, credentials): when to look again.
+   * For a non-terminal verdict: a wait on something outside this object (no error backoff, no gate).
+   */
   recheckMs?: number;
   message: string;
 }

@@ -15,8 +15,9 @@ import type { CallContext, ExternalAdapter, Observation, Phase, UpdateStep } fro
 import { parseCloudTime, QUOTA_RECHECK_MS } from '../../managed/timing.js';
 import { parseDuration } from '../../util/durations.js';
 import { describeCloudError, Reason, type ErrorVerdict } from '../../managed/verdicts.js';
-import { approvalActive, connectionsStatus, connectionsStep } from './connections.js';
-import { diffMutable, diffTags, toCreateRequest, toStatusFields, toUpdateRequest } from './mapping.js';
+import { approvalActive, connectionsStatus, connectionsStep, type EndpointLookup } from './connections.js';
+import { tagsStep } from '../tags.js';
+import { diffMutable, toCreateRequest, toStatusFields, toUpdateRequest } from './mapping.js';
 import { whitelistStep } from './whitelist.js';
 
 /** Default connection-poll period while approval rules are in force. */
@@ -64,96 +65,104 @@ const fieldsStep: Step = {
   },
 };
 
-/** Step 2: the user tags, per key (deletes first, so a changed value is replaced, never duplicated). */
-const tagsStep: Step = {
-  name: 'tags',
-  async apply(client, obj, seen, ctx) {
-    const tags = diffTags(obj.spec.tags, seen.raw.tags);
-    if (tags.delete.length + tags.create.length === 0) return { changed: [] };
-    ctx.changing(['tags']);
-    if (tags.delete.length > 0)
-      await client.tagAction(seen.id, 'delete', tags.delete, { signal: ctx.signal });
-    if (tags.create.length > 0)
-      await client.tagAction(seen.id, 'create', tags.create, { signal: ctx.signal });
-    return { changed: ['tags'] };
-  },
-};
+/** Step 2: the user tags, per key. */
+const tagsStepOfService: Step = tagsStep(
+  (raw: EndpointService) => raw.tags,
+  (client: VpcepClient, id, action, tags, signal) => client.tagAction(id, action, tags, { signal }),
+);
 
 const call = (ctx: CallContext): { signal: AbortSignal } => ({ signal: ctx.signal });
 
-/** See the module doc. */
-export const endpointServiceAdapter: ExternalAdapter<
+/** The adapter's type. */
+export type EndpointServiceAdapter = ExternalAdapter<
   VpcEndpointService,
   VpcepClient,
   VpcEndpointServiceStatus,
   EndpointService
-> = {
-  async observe(client, id, ctx) {
-    try {
-      return observation(await client.getService(id, call(ctx)));
-    } catch (e) {
-      if (isCloudError(e) && e.kind === 'notFound') return undefined;
-      throw e;
-    }
-  },
-  async findOwned(client, uid, ctx) {
-    const found = await client.queryByTags({ tags: [{ key: OWNERSHIP_TAG_KEY, values: [uid] }] }, call(ctx));
-    return found.map((r) => r.resource_id).sort();
-  },
-  async create(client, obj, uid, ctx) {
-    return observation(await client.createService(toCreateRequest(obj.spec, uid), call(ctx)));
-  },
-  async claim(client, id, uid, ctx) {
-    await client.tagAction(id, 'create', [{ key: OWNERSHIP_TAG_KEY, value: uid }], call(ctx));
-  },
-  steps: [fieldsStep, tagsStep, whitelistStep, connectionsStep],
-  syncPeriod(obj) {
-    if (!approvalActive(obj.spec)) return undefined;
-    return (
-      parseDuration(obj.metadata.annotations?.[ANNOTATION_CONNECTION_POLL_PERIOD]) ??
-      DEFAULT_CONNECTION_POLL_MS
-    );
-  },
-  async prepareDelete(client, obj, seen, ctx) {
-    if (obj.spec.rejectConnectionsOnDelete !== true) return;
-    for (const c of await client.listConnections(seen.id, {}, call(ctx)))
-      if (c.status === 'pendingAcceptance' || c.status === 'accepted')
-        await client.connectionAction(seen.id, 'reject', c.id, call(ctx));
-  },
-  async describeBlocked(client, obj, id, ctx) {
-    const blocking = connectionsStatus(await client.listConnections(id, {}, call(ctx))).connections.filter(
-      (c) => BLOCKING.has(c.status),
-    );
-    const names = blocking.map((c) => `${c.endpointId} (${c.status})`).join(', ') || 'none listed';
-    return obj.spec.rejectConnectionsOnDelete === true
-      ? `rejecting the connected endpoints, waiting until none blocks: ${names}`
-      : `connected endpoints: ${names}; set rejectConnectionsOnDelete: true to reject them on delete, or set deletionPolicy: Retain to keep the service`;
-  },
-  async delete(client, id, ctx) {
-    await client.deleteService(id, call(ctx));
-  },
-  isId: (id) => isCloudId(id),
-  verdict(err: CloudError): ErrorVerdict | undefined {
-    const message = describeCloudError(err);
-    if (isCode(err, 'Endpoint.1018'))
-      return { reason: Reason.QuotaExceeded, terminal: true, recheckMs: QUOTA_RECHECK_MS, message };
-    if (PORT_CODES.some((c) => isCode(err, c)))
-      return { reason: Reason.PortConflict, terminal: true, message };
-    if (isCode(err, 'EndPoint.3049'))
-      return {
-        reason: Reason.WhitelistLimit,
-        terminal: true,
-        message: `${message}; the cloud caps the whitelist: use fewer entries (an account "*" or an organization path covers many)`,
-      };
-    return undefined;
-  },
-  cloudFields: [
-    'status',
-    'poolId',
-    'serviceName',
-    'createdAt',
-    'updatedAt',
-    'connections',
-    'connectionCounts',
-  ],
-};
+>;
+
+/** Options of {@link makeEndpointServiceAdapter}. */
+export interface EndpointServiceAdapterOptions {
+  /** The in-cluster `VpcEndpoint` of a connection, for `acceptInCluster` (absent: the rule matches none). */
+  endpoints?: EndpointLookup;
+}
+
+/** See the module doc. */
+export function makeEndpointServiceAdapter(o: EndpointServiceAdapterOptions = {}): EndpointServiceAdapter {
+  return {
+    async observe(client, id, ctx) {
+      try {
+        return observation(await client.getService(id, call(ctx)));
+      } catch (e) {
+        if (isCloudError(e) && e.kind === 'notFound') return undefined;
+        throw e;
+      }
+    },
+    async findOwned(client, uid, ctx) {
+      const found = await client.queryByTags(
+        { tags: [{ key: OWNERSHIP_TAG_KEY, values: [uid] }] },
+        call(ctx),
+      );
+      return found.map((r) => r.resource_id).sort();
+    },
+    async create(client, obj, uid, ctx) {
+      return observation(await client.createService(toCreateRequest(obj.spec, uid), call(ctx)));
+    },
+    async claim(client, id, uid, ctx) {
+      await client.tagAction(id, 'create', [{ key: OWNERSHIP_TAG_KEY, value: uid }], call(ctx));
+    },
+    steps: [fieldsStep, tagsStepOfService, whitelistStep, connectionsStep(o.endpoints)],
+    syncPeriod(obj) {
+      if (!approvalActive(obj.spec)) return undefined;
+      return (
+        parseDuration(obj.metadata.annotations?.[ANNOTATION_CONNECTION_POLL_PERIOD]) ??
+        DEFAULT_CONNECTION_POLL_MS
+      );
+    },
+    async prepareDelete(client, obj, seen, ctx) {
+      if (obj.spec.rejectConnectionsOnDelete !== true) return;
+      for (const c of await client.listConnections(seen.id, {}, call(ctx)))
+        if (c.status === 'pendingAcceptance' || c.status === 'accepted')
+          await client.connectionAction(seen.id, 'reject', c.id, call(ctx));
+    },
+    async describeBlocked(client, obj, id, ctx) {
+      const blocking = connectionsStatus(await client.listConnections(id, {}, call(ctx))).connections.filter(
+        (c) => BLOCKING.has(c.status),
+      );
+      const names = blocking.map((c) => `${c.endpointId} (${c.status})`).join(', ') || 'none listed';
+      return obj.spec.rejectConnectionsOnDelete === true
+        ? `rejecting the connected endpoints, waiting until none blocks: ${names}`
+        : `connected endpoints: ${names}; set rejectConnectionsOnDelete: true to reject them on delete, or set deletionPolicy: Retain to keep the service`;
+    },
+    async delete(client, id, ctx) {
+      await client.deleteService(id, call(ctx));
+    },
+    isId: (id) => isCloudId(id),
+    verdict(err: CloudError): ErrorVerdict | undefined {
+      const message = describeCloudError(err);
+      if (isCode(err, 'Endpoint.1018'))
+        return { reason: Reason.QuotaExceeded, terminal: true, recheckMs: QUOTA_RECHECK_MS, message };
+      if (PORT_CODES.some((c) => isCode(err, c)))
+        return { reason: Reason.PortConflict, terminal: true, message };
+      if (isCode(err, 'EndPoint.3049'))
+        return {
+          reason: Reason.WhitelistLimit,
+          terminal: true,
+          message: `${message}; the cloud caps the whitelist: use fewer entries (an account "*" or an organization path covers many)`,
+        };
+      return undefined;
+    },
+    cloudFields: [
+      'status',
+      'poolId',
+      'serviceName',
+      'createdAt',
+      'updatedAt',
+      'connections',
+      'connectionCounts',
+    ],
+  };
+}
+
+/** The adapter without in-cluster consumers (tests, tools). */
+export const endpointServiceAdapter: EndpointServiceAdapter = makeEndpointServiceAdapter();

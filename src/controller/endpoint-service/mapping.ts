@@ -7,13 +7,12 @@ import type {
   CreateServiceRequest,
   EndpointService,
   PortMapping,
-  Tag,
   UpdateServiceRequest,
 } from '../../cloud/wire.js';
 import { OWNERSHIP_TAG_KEY, SPEC_DEFAULTS } from '../../api/constants.js';
+import { userTags } from '../tags.js';
 import type {
   PortMappingSpec,
-  TagSpec,
   VpcEndpointServiceSpec,
   VpcEndpointServiceStatus,
 } from '../../api/types.js';
@@ -35,14 +34,6 @@ export type CloudStatusFields = Pick<
   VpcEndpointServiceStatus,
   'id' | 'status' | 'poolId' | 'serviceName' | 'createdAt' | 'updatedAt'
 >;
-
-/** Tag actions that bring the cloud's user tags in line with the spec. */
-export interface TagDiff {
-  /** Tags to create (new keys, and changed keys with their new value). Apply after {@link TagDiff.delete}. */
-  create: Tag[];
-  /** Tags to delete (removed keys, and changed keys with their old value). Apply first. */
-  delete: Tag[];
-}
 
 /** Maps spec ports to wire ports, defaulting the protocol; keeps the order. */
 function toWirePorts(ports: readonly PortMappingSpec[]): PortMapping[] {
@@ -141,41 +132,6 @@ export function diffMutable(spec: VpcEndpointServiceSpec, observed: EndpointServ
     description: want.description !== (observed.description ?? ''),
   };
   return MUTABLE_FIELDS.filter((f) => differs[f]);
-}
-
-/** The spec's user tags as wire tags (value defaulted to `""`), without the reserved ownership key. */
-function userTags(tags: readonly TagSpec[] | undefined): Tag[] {
-  return (tags ?? [])
-    .filter((t) => t.key !== OWNERSHIP_TAG_KEY)
-    .map((t) => ({ key: t.key, value: t.value ?? '' }));
-}
-
-/**
- * Tag actions that turn the cloud's tags into the spec's, key by key; both lists empty means in sync.
- *
- * Never touches {@link OWNERSHIP_TAG_KEY}, on either side. vpcep-api.md §4.3 does not say whether the
- * tag `create` action overwrites an existing key (it lists a duplicate-key error, 3067), so a changed
- * value is a delete of the old tag followed by a create of the new one: apply `delete` first, then
- * `create`. Only the changed keys are briefly absent, never the whole set (unlike Terraform's delete-all
- * then create-all). `create` follows the spec's order, `delete` the cloud's.
- */
-export function diffTags(
-  specTags: readonly TagSpec[] | undefined,
-  observedTags: readonly Tag[] | undefined,
-): TagDiff {
-  const desired = new Map(userTags(specTags).map((t) => [t.key, t.value]));
-  const observed = new Map(
-    (observedTags ?? []).filter((t) => t.key !== OWNERSHIP_TAG_KEY).map((t) => [t.key, t.value ?? '']),
-  );
-  const create: Tag[] = [];
-  const del: Tag[] = [];
-  for (const [key, value] of observed) {
-    if (desired.get(key) !== value) del.push({ key, value });
-  }
-  for (const [key, value] of desired) {
-    if (observed.get(key) !== value) create.push({ key, value });
-  }
-  return { create, delete: del };
 }
 
 /**

@@ -3,13 +3,13 @@ import type { CreateServiceRequest, EndpointService } from '../../../src/cloud/w
 import { OWNERSHIP_TAG_KEY } from '../../../src/api/constants.js';
 import {
   diffMutable,
-  diffTags,
   shortServiceName,
   toCreateRequest,
   toStatusFields,
   toUpdateRequest,
 } from '../../../src/controller/endpoint-service/mapping.js';
 import type { VpcEndpointServiceSpec } from '../../../src/api/types.js';
+import { diffTags } from '../../../src/controller/tags.js';
 import { loadExample } from '../../fixtures/crd.js';
 
 const UID = '2f1e3c4d-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
