@@ -3,7 +3,15 @@
  * needs and the exact command that upgrades each CRD, and the operator's own object (its Pod) for the
  * guard's Warning events. Wiring data only; the guard itself is `src/runtime/crd-guard.ts`.
  */
-import { API_VERSION, CRD_SCHEMA_REVISIONS, GROUP, KIND, PLURAL } from '../api/constants.js';
+import {
+  API_VERSION,
+  CRD_SCHEMA_REVISIONS,
+  ENDPOINT_KIND,
+  ENDPOINT_PLURAL,
+  GROUP,
+  KIND,
+  PLURAL,
+} from '../api/constants.js';
 import type { GuardedKind } from '../runtime/crd-guard.js';
 import type { ObjectRef } from '../runtime/events.js';
 
@@ -13,12 +21,16 @@ export function crdFile(group: string, plural: string): string {
 }
 
 /**
- * Every kind the operator reconciles, as the guard checks it. The `fix` is a command a user can paste
- * from a checkout (or the npm package) of this release: server-side apply with `--force-conflicts`
- * takes over the fields Helm or an earlier apply owned.
+ * Every kind the operator reconciles (the endpoint service, then the consumer endpoint), as the guard
+ * checks it. The `fix` is a command a user can paste from a checkout (or the npm package) of this
+ * release: server-side apply with `--force-conflicts` takes over the fields Helm or an earlier apply
+ * owned.
  */
 export function guardedKinds(version: string): GuardedKind[] {
-  return [{ kind: KIND, group: GROUP, plural: PLURAL }].map(({ kind, group, plural }) => ({
+  return [
+    { kind: KIND, group: GROUP, plural: PLURAL },
+    { kind: ENDPOINT_KIND, group: GROUP, plural: ENDPOINT_PLURAL },
+  ].map(({ kind, group, plural }) => ({
     kind,
     crd: `${plural}.${group}`,
     apiVersion: API_VERSION,

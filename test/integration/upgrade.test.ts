@@ -70,7 +70,10 @@ const ADDED_FIELD_SAMPLES: Record<
         .permissions(id)
         .some((p) => p.permission === 'iam:domain::a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1'),
   },
-  connectionApproval: { value: { acceptDomains: ['*'], reconcileConnections: false } },
+  // acceptInCluster: new in schema revision 3 (issue 13).
+  connectionApproval: {
+    value: { acceptDomains: ['*'], reconcileConnections: false, acceptInCluster: { namespaces: ['team-b'] } },
+  },
   rejectConnectionsOnDelete: { value: true },
 };
 

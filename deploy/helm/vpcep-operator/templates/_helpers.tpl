@@ -63,7 +63,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* Names of the CRDs in templates/crds/ (one per file of the repository's crds/), as a JSON list. */}}
 {{- define "vpcep-operator.crdNames" -}}
-{{- toJson (list "vpcendpointservices.vpcep.huaweicloud.io") }}
+{{- toJson (list "vpcendpointservices.vpcep.huaweicloud.io" "vpcendpoints.vpcep.huaweicloud.io") }}
 {{- end }}
 
 {{/* RBAC rules on the custom resource: exactly what the reconciler calls. */}}
