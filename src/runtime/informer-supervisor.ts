@@ -24,6 +24,9 @@
  *   it stays pending while the list keeps failing).
  * - Every `resyncMs` (default 10 min) after sync, every cached key is passed to `onKey` with
  *   `'resync'`: the level-based safety net for anything a watch missed.
+ * - Cached objects (and those `onKey` sees) carry no `metadata.managedFields`, as with
+ *   controller-runtime's `TransformStripManagedFields`: nothing reads them from a cache, and they are
+ *   more than half of a small object's memory (10,000 resources: about 23 MB).
  */
 import {
   makeInformer,
@@ -177,6 +180,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
 
   private async listAndMark(): Promise<KubernetesListObject<T>> {
     const result = await this.opts.list();
+    for (const item of result.items ?? []) stripManagedFields(item);
     this.touch();
     if (!this.isSynced) {
       // client-node fills its cache synchronously right after this promise settles; a macrotask later
@@ -196,6 +200,8 @@ export class SupervisedInformer<T extends KubernetesObject> {
 
   private emit(obj: T, event: InformerEvent): void {
     if (event !== 'resync') this.touch(); // a resync says nothing about the watch's health
+    // A watch event's object is the one client-node just cached (the same reference): strip it there.
+    if (event === 'add' || event === 'update') stripManagedFields(obj);
     try {
       // client-node fills the cache from the first list synchronously, before markSynced runs.
       this.opts.onKey(keyOf(obj), obj, event, { initial: !this.isSynced });
@@ -280,4 +286,9 @@ export class SupervisedInformer<T extends KubernetesObject> {
     };
     this.resync = this.opts.clock.setTimer(tick, every);
   }
+}
+
+/** Drops `metadata.managedFields` in place (the server-side apply bookkeeping; see the module doc). */
+function stripManagedFields(obj: KubernetesObject): void {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
 }

@@ -65,4 +65,37 @@ describe('SupervisedInformer initial-list events', () => {
     ]);
     await inf.stop();
   });
+
+  it('caches objects without managedFields, from the list and from the watch', async () => {
+    const watch = new ScriptedWatch();
+    const managed = (name: string, rv: string): Obj => ({
+      metadata: {
+        ...obj(name, rv).metadata,
+        managedFields: [{ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:spec': {} } }],
+      },
+    });
+    const seen: Obj[] = [];
+    const inf = new SupervisedInformer<Obj>({
+      kc: new KubeConfig(),
+      path: '/apis/g/v1/widgets',
+      list: async () => ({ items: [managed('a', '1')], metadata: { resourceVersion: '5' } }),
+      onKey: (_k, o) => seen.push(o),
+      clock: new ManualClock(),
+      log: silentLogger(),
+      makeInformer: (p, list) => new ListWatch<Obj>(p, watch as unknown as Watch, list, false),
+    });
+    await inf.start();
+    await inf.synced;
+    await flush();
+    watch.last().cb('ADDED', managed('b', '6'));
+    watch.last().cb('MODIFIED', managed('a', '7'));
+    expect(seen.map((o) => o.metadata?.name)).toEqual(['a', 'b', 'a']);
+    expect(seen.every((o) => o.metadata?.managedFields === undefined)).toBe(true);
+    expect(inf.list().map((o) => [o.metadata?.name, o.metadata?.resourceVersion])).toEqual([
+      ['a', '7'],
+      ['b', '6'],
+    ]);
+    expect(inf.list().every((o) => o.metadata && !('managedFields' in o.metadata))).toBe(true);
+    await inf.stop();
+  });
 });
