@@ -15,6 +15,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 const chart = path.join(root, 'deploy/helm/vpcep-operator');
 const CRD = 'vpcendpointservices.vpcep.huaweicloud.io';
 const VES = CRD;
+const VPCE = 'vpcendpoints.vpcep.huaweicloud.io';
 
 interface K8sObject {
   apiVersion: string;
@@ -230,6 +231,15 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
       for (const verb of ['get', 'patch', 'update'])
         expect(await canI(sa, verb, VES, '--subresource=status', '-n', other), `${verb} status`).toBe(true);
       expect(await canI(sa, 'update', VES, '--subresource=finalizers', '-n', other)).toBe(true);
+      // Issue 13: the consumer side, and what a VpcEndpoint publishes (publish.enabled, the default).
+      for (const verb of ['get', 'list', 'watch', 'patch', 'update'])
+        expect(await canI(sa, verb, VPCE, '-n', other), `${verb} ${VPCE}`).toBe(true);
+      expect(await canI(sa, 'patch', VPCE, '--subresource=status', '-n', other)).toBe(true);
+      expect(await canI(sa, 'update', VPCE, '--subresource=finalizers', '-n', other)).toBe(true);
+      for (const verb of ['create', 'get', 'list', 'watch', 'patch', 'update', 'delete']) {
+        expect(await canI(sa, verb, 'services', '-n', other), `${verb} services`).toBe(true);
+        expect(await canI(sa, verb, 'endpointslices.discovery.k8s.io', '-n', other), verb).toBe(true);
+      }
       for (const verb of ['create', 'patch']) {
         expect(await canI(sa, verb, 'events.events.k8s.io', '-n', other), `${verb} events.k8s.io`).toBe(true);
         expect(await canI(sa, verb, 'events', '-n', other), `${verb} core events`).toBe(true);
@@ -250,6 +260,9 @@ describe('shipping: Helm chart, RBAC and kustomize base on a real apiserver', ()
     it('cannot do what it does not need', async () => {
       const denied: string[][] = [
         ['create', VES, '-n', other],
+        ['create', VPCE, '-n', other],
+        ['delete', VPCE, '-n', other],
+        ['deletecollection', 'services', '-n', other],
         ['delete', VES, '-n', other],
         ['deletecollection', VES, '-n', other],
         ['delete', VES, '--subresource=status', '-n', other],

@@ -66,17 +66,26 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- toJson (list "vpcendpointservices.vpcep.huaweicloud.io" "vpcendpoints.vpcep.huaweicloud.io") }}
 {{- end }}
 
-{{/* RBAC rules on the custom resource: exactly what the reconciler calls. */}}
+{{/* RBAC rules on the custom resources (both kinds) and, with publish.enabled, on the Services and
+  EndpointSlices a VpcEndpoint publishes: exactly what the reconcilers call. */}}
 {{- define "vpcep-operator.crRules" -}}
 - apiGroups: ["vpcep.huaweicloud.io"]
-  resources: ["vpcendpointservices"]
+  resources: ["vpcendpointservices", "vpcendpoints"]
   verbs: ["get", "list", "watch", "patch", "update"]
 - apiGroups: ["vpcep.huaweicloud.io"]
-  resources: ["vpcendpointservices/status"]
+  resources: ["vpcendpointservices/status", "vpcendpoints/status"]
   verbs: ["get", "patch", "update"]
 - apiGroups: ["vpcep.huaweicloud.io"]
-  resources: ["vpcendpointservices/finalizers"]
+  resources: ["vpcendpointservices/finalizers", "vpcendpoints/finalizers"]
   verbs: ["update"]
+{{- if .Values.publish.enabled }}
+- apiGroups: [""]
+  resources: ["services"]
+  verbs: ["create", "get", "list", "watch", "patch", "update", "delete"]
+- apiGroups: ["discovery.k8s.io"]
+  resources: ["endpointslices"]
+  verbs: ["create", "get", "list", "watch", "patch", "update", "delete"]
+{{- end }}
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
@@ -103,4 +112,17 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
   {{- else }}
   verbs: ["get"]
   {{- end }}
+{{- end }}
+
+{{/* The chart's minimum Kubernetes version (CEL validation rules in the CRDs, 1.25), enforced where
+  it matters: against the version of a real cluster (helm install/upgrade, helm template --validate or
+  --kube-version). Not a Chart.yaml kubeVersion: plain `helm template` (kustomize's helmCharts, CI
+  pipelines) has no cluster, and Helm then checks the constraint against its built-in default, v1.20.0
+  in builds without release ldflags (chartutil.DefaultCapabilities), failing every render. That exact
+  default is taken for "unknown" and passes; any other version below 1.25 fails, saying why. */}}
+{{- define "vpcep-operator.checkKubeVersion" -}}
+{{- $v := .Capabilities.KubeVersion.Version }}
+{{- if and (semverCompare "<1.25.0-0" $v) (ne $v "v1.20.0") }}
+{{- fail (printf "vpcep-operator needs Kubernetes 1.25 or later (its CRDs validate with CEL rules); this cluster is %s" $v) }}
+{{- end }}
 {{- end }}
