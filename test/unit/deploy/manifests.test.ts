@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { chartDir, healthDir, root } from './paths.js';
+import { chartDir, endpointHealthDir, healthDir, root } from './paths.js';
 
 const read = (p: string): string => readFileSync(path.join(root, p), 'utf8');
 
@@ -87,10 +87,13 @@ describe('Dockerfile', () => {
 });
 
 describe('ArgoCD', () => {
-  it('argocd-cm.yaml embeds health.lua verbatim', () => {
+  it('argocd-cm.yaml embeds health.lua verbatim, for each kind', () => {
     const cm = parse(read('deploy/argocd/argocd-cm.yaml')) as { data: Record<string, string> };
     expect(cm.data['resource.customizations.health.vpcep.huaweicloud.io_VpcEndpointService']).toBe(
       readFileSync(path.join(healthDir, 'health.lua'), 'utf8'),
+    );
+    expect(cm.data['resource.customizations.health.vpcep.huaweicloud.io_VpcEndpoint']).toBe(
+      readFileSync(path.join(endpointHealthDir, 'health.lua'), 'utf8'),
     );
   });
 
