@@ -22,6 +22,14 @@
  * VPCEP_SCALE_APPLY_CONCURRENCY (parallel creates, default 16), VPCEP_SCALE_RESTART_QPS /
  * VPCEP_SCALE_RESTART_BURST (the restarted operator's, default 10 / 20: the operator's defaults),
  * VPCEP_SCALE_RESTART_WINDOW_S (window after the restart, default 60), VPCEP_IT_OPERATOR_LOGS=1.
+ *
+ * Under a cloud quota: VPCEP_SCALE_SIM_QPS=Q (`make bench-scale SIM_QPS=Q`) has the simulator throttle
+ * all VPCEP calls together at Q a second (`qpsScope: 'total'`; refusals 429 `APIGW.0308`, or 400
+ * `EndPoint.0022` with VPCEP_SCALE_SIM_THROTTLE_MODE=0022). The operator's --cloud-qps then defaults to
+ * Q and its --cloud-burst to Q/2 (the simulator's bucket holds Q: the half left over absorbs the jitter
+ * between the operator's token and the call's arrival), the restart's to at most the same; the bench
+ * prints the achieved calls a second over each wave against Q and the throttled answers per phase.
+ * Set VPCEP_SCALE_QPS above Q (e.g. 2Q) to watch the operator back off on the refusals.
  */
 import { readFileSync } from 'node:fs';
 import type { KubernetesListObject } from '@kubernetes/client-node';
@@ -47,8 +55,11 @@ import { diffWrites, sampleWrites, splitWrites, type RequestSample } from './sup
 import { ResourceTracker } from './support/tracker.js';
 
 const N = Math.max(1, intEnv('VPCEP_SCALE_N', 300));
-const QPS = Math.max(1, intEnv('VPCEP_SCALE_QPS', 50));
-const BURST = Math.max(1, intEnv('VPCEP_SCALE_BURST', QPS));
+/** The simulator's quota on all VPCEP calls together, a second (0: none). */
+const SIM_QPS = Math.max(0, intEnv('VPCEP_SCALE_SIM_QPS', 0));
+const SIM_THROTTLE_MODE = process.env.VPCEP_SCALE_SIM_THROTTLE_MODE === '0022' ? '0022' : '429';
+const QPS = Math.max(1, intEnv('VPCEP_SCALE_QPS', SIM_QPS || 50));
+const BURST = Math.max(1, intEnv('VPCEP_SCALE_BURST', SIM_QPS ? Math.max(1, Math.floor(SIM_QPS / 2)) : QPS));
 const CREATE_DELAY_MS = intEnv('VPCEP_SCALE_CREATE_DELAY_MS', 3_000);
 const DELETE_DELAY_MS = intEnv('VPCEP_SCALE_DELETE_DELAY_MS', 2_000);
 const RESYNC_S = Math.max(1, intEnv('VPCEP_SCALE_RESYNC_S', 10));
@@ -57,44 +68,62 @@ const APPLY_CONCURRENCY = Math.max(1, intEnv('VPCEP_SCALE_APPLY_CONCURRENCY', 16
 /** The restarted operator (and the idle baseline): the operator's defaults. */
 const RESTART_RESYNC = '10m';
 const RESTART_RESYNC_MS = 600_000;
-const RESTART_QPS = Math.max(1, intEnv('VPCEP_SCALE_RESTART_QPS', 10));
-const RESTART_BURST = Math.max(1, intEnv('VPCEP_SCALE_RESTART_BURST', 20));
+const RESTART_QPS = Math.max(1, intEnv('VPCEP_SCALE_RESTART_QPS', SIM_QPS ? Math.min(10, SIM_QPS) : 10));
+const RESTART_BURST = Math.max(
+  1,
+  intEnv('VPCEP_SCALE_RESTART_BURST', SIM_QPS ? Math.min(20, Math.max(1, Math.floor(SIM_QPS / 2))) : 20),
+);
 const RESTART_WINDOW_MS = Math.max(10, intEnv('VPCEP_SCALE_RESTART_WINDOW_S', 60)) * 1000;
 /** A new resource is applied this long after the (restarted or idle) operator is ready. */
 const PROBE_DELAY_MS = 3_000;
 
 /**
  * The fewest cloud calls that take one resource to Ready: the ownership-tag lookup that must precede
- * any create (it is what prevents a duplicate), the create, and one GET that sees `available` (with a
- * create delay above zero the create answers `creating`).
+ * any create (it is what prevents a duplicate), the create, one GET that sees `available` (with a
+ * create delay above zero the create answers `creating`), and the list of its connections that every
+ * sync of an available service makes (status.connections, the approval rules). The first two come
+ * before the cloud's create delay, the last two after it.
  */
-const MIN_READY_CALLS: Record<string, number> = { queryTags: 1, create: 1, get: 1 };
+const MIN_READY_CALLS: Record<string, number> = { queryTags: 1, create: 1, get: 1, listConnections: 1 };
+const READY_CALLS_BEFORE_WAIT = 2;
 /**
  * The fewest cloud calls that delete one resource's service: a GET of the service (its ownership tag is
  * checked before the DELETE), the DELETE (the cloud answers at once and keeps the service `deleting`),
  * and one GET that answers 404.
  */
 const MIN_DELETE_CALLS: Record<string, number> = { get: 2, delete: 1 };
+const DELETE_CALLS_BEFORE_WAIT = 2;
 
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((s, n) => s + n, 0);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Lower bound (ms) of a phase that needs `perResource` calls for each of `n` resources, the last but one
- * of them (the create or the DELETE) followed by a cloud-side wait of `delayMs` before the final GET can
- * succeed. The operator's token bucket grants at most `burst + qps·t` calls in `t` seconds, so all the
- * calls need `(calls − burst)/qps`, and the last create (or DELETE) is not sent before all the calls
- * that precede it in the phase, `(calls − n − burst)/qps`, plus the wait, plus its GET.
+ * Lower bound (ms) of a phase that needs `perResource` calls for each of `n` resources, `beforeWait` of
+ * them (up to the create or the DELETE) before a cloud-side wait of `delayMs` after which the rest (the
+ * GET that sees the result, the connection list) can succeed. The operator's token bucket grants at most
+ * `burst + qps·t` calls in `t` seconds, so all the calls need `(calls − burst)/qps`, and the last create
+ * (or DELETE) is not sent before the calls up to it of every resource, `(beforeWait·n − burst)/qps`,
+ * plus the wait. Under a cloud quota the cloud's own bucket (`Q + Q·t` answered calls) bounds it too:
+ * the slower of the two.
  */
-function lowerBound(n: number, perResource: number, delayMs: number): { ms: number; formula: string } {
+function lowerBound(
+  n: number,
+  perResource: number,
+  beforeWait: number,
+  delayMs: number,
+): { ms: number; formula: string } {
   const all = n * perResource;
-  const beforeLast = n * (perResource - 1);
+  const beforeLast = n * beforeWait;
   const rate = (calls: number): number => (Math.max(0, calls - BURST) / QPS) * 1000;
-  const ms = Math.max(rate(all), rate(beforeLast) + delayMs);
+  const cloud = (calls: number): number => (SIM_QPS ? (Math.max(0, calls - SIM_QPS) / SIM_QPS) * 1000 : 0);
+  const operatorMs = Math.max(rate(all), rate(beforeLast) + delayMs);
+  const cloudMs = Math.max(cloud(all), cloud(beforeLast) + delayMs);
+  const ms = Math.max(operatorMs, cloudMs);
   const formula =
-    `max((${perResource}·N − burst)/qps, (${perResource - 1}·N − burst)/qps + delay) = ` +
-    `max(${secs(rate(all))}, ${secs(rate(beforeLast))} + ${secs(delayMs)}) = ${secs(ms)}`;
+    `max((${perResource}·N − burst)/qps, (${beforeWait}·N − burst)/qps + delay) = ` +
+    `max(${secs(rate(all))}, ${secs(rate(beforeLast))} + ${secs(delayMs)}) = ${secs(operatorMs)}` +
+    (SIM_QPS ? `; the cloud's quota, burst = qps = Q = ${SIM_QPS}: ${secs(cloudMs)}; bound ${secs(ms)}` : '');
   return { ms, formula };
 }
 
@@ -256,6 +285,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
       createDelayMs: CREATE_DELAY_MS,
       deleteDelayMs: DELETE_DELAY_MS,
       quota: N + 10,
+      ...(SIM_QPS ? { qps: SIM_QPS, qpsScope: 'total' as const, throttleMode: SIM_THROTTLE_MODE } : {}),
     });
   });
   afterAll(async () => {
@@ -264,8 +294,8 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     await sim?.close();
   });
 
-  const readyBound = lowerBound(N, sum(MIN_READY_CALLS), CREATE_DELAY_MS);
-  const deleteBound = lowerBound(N, sum(MIN_DELETE_CALLS), DELETE_DELAY_MS);
+  const readyBound = lowerBound(N, sum(MIN_READY_CALLS), READY_CALLS_BEFORE_WAIT, CREATE_DELAY_MS);
+  const deleteBound = lowerBound(N, sum(MIN_DELETE_CALLS), DELETE_CALLS_BEFORE_WAIT, DELETE_DELAY_MS);
   // Budgets for "never Ready" / "never gone": generous multiples of the bounds (a failure here is
   // wrong behaviour or a machine far too loaded to say anything), and the whole test's timeout.
   const readyTimeout = Math.max(180_000, 20 * readyBound.ms);
@@ -279,13 +309,24 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
       `   machine: ${machine()}`,
       `   N ${N}; operator --cloud-qps ${QPS} --cloud-burst ${BURST} --resync-period ${RESYNC_S}s ` +
         `(restarted operator: --resync-period ${RESTART_RESYNC}), default --max-concurrent-reconciles; ` +
-        `simulator create delay ${secs(CREATE_DELAY_MS)}, delete delay ${secs(DELETE_DELAY_MS)}, no throttling; ` +
+        `simulator create delay ${secs(CREATE_DELAY_MS)}, delete delay ${secs(DELETE_DELAY_MS)}, ` +
+        (SIM_QPS
+          ? `throttling all calls together at ${SIM_QPS}/s (${SIM_THROTTLE_MODE === '429' ? '429 APIGW.0308' : '400 EndPoint.0022'}); `
+          : 'no throttling; ') +
         `apply: ${APPLY_CONCURRENCY} parallel creates`,
       `   restart and idle baseline: --cloud-qps ${RESTART_QPS} --cloud-burst ${RESTART_BURST} --resync-period ${RESTART_RESYNC}; ` +
         `window ${secs(RESTART_WINDOW_MS)}; a new resource applied ${secs(PROBE_DELAY_MS)} after ready; ` +
         `the delete phase runs on an operator with the apply's flags`,
     ];
     console.log(header.join('\n'));
+
+    // Refusals by the simulator's quota: per phase, and all of them over the run (counters reset per phase).
+    let throttledAll = 0;
+    const throttledNow = (): number => sum(sim.controls.throttled());
+    const resetCounters = (): void => {
+      throttledAll += throttledNow();
+      sim.controls.resetCounters();
+    };
 
     // ---- setup: the idle baseline (one new resource on an operator with nothing else to do); the tracker
     op = launchDefaults();
@@ -315,7 +356,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
       );
     };
     await sleep(PROBE_DELAY_MS);
-    sim.controls.resetCounters();
+    resetCounters();
     const idleProbeMs = await probe('probe-idle');
     const idleProbeCalls = sim.controls.counters();
     await unprobe('probe-idle', 0);
@@ -331,7 +372,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
 
     // ---- apply -> all Ready ------------------------------------------------------------------------------
     const kubeBefore = await sampleWrites(k.kc, GROUP, PLURAL);
-    sim.controls.resetCounters();
+    resetCounters();
     const t0 = nowMs();
     let applyPosts = 0;
     await pool(names, APPLY_CONCURRENCY, async (name) => {
@@ -346,7 +387,8 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     );
     const readyMs = Math.max(...names.map((n) => t.seen.get(n)?.readyAt ?? Infinity)) - t0;
     const cloudReady = sim.controls.counters();
-    sim.controls.resetCounters();
+    const throttledReady = throttledNow();
+    resetCounters();
     const steadyStart = nowMs();
     await sleep(500); // lets the response of the last write be counted before the scrape
     const kubeReady = await sampleWrites(k.kc, GROUP, PLURAL);
@@ -366,12 +408,13 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
       if (r) rssSamples.push(r.rss);
     }
     const cloudSteady = sim.controls.counters();
+    const throttledSteady = throttledNow();
     const steadyMs = nowMs() - steadyStart;
     const kubeSteady = await sampleWrites(k.kc, GROUP, PLURAL);
     const steadyRss = rssOf(op.proc.pid);
 
     // ---- restart: SIGTERM, a new operator at the defaults; a new resource 3 s after it is ready ----------
-    sim.controls.resetCounters();
+    resetCounters();
     const kubeBeforeRestart = await sampleWrites(k.kc, GROUP, PLURAL);
     const stopCode = await op.stop();
     const calls = new RateSampler(() => sum(sim.controls.counters()));
@@ -384,8 +427,10 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     const restartProbeMs = await probe('probe-restart');
     while (nowMs() - restartReady < RESTART_WINDOW_MS) await sleep(100);
     calls.stop();
+    const restartRss = rssOf(op.proc.pid);
     const restartWindowMs = nowMs() - restartReady;
     const cloudRestart = sim.controls.counters();
+    const throttledRestart = throttledNow();
     const kubeRestart = await sampleWrites(k.kc, GROUP, PLURAL);
     await unprobe('probe-restart', N);
     const afterRestart = await listCRs();
@@ -395,7 +440,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     await operatorReady(op, 60_000);
 
     // ---- delete all -> every resource gone, no service left -------------------------------------------------
-    sim.controls.resetCounters();
+    resetCounters();
     const kubeBeforeDelete = await sampleWrites(k.kc, GROUP, PLURAL);
     const d0 = nowMs();
     await k.custom.deleteCollectionNamespacedCustomObject(ref);
@@ -414,6 +459,8 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     const lastGone = Math.max(...names.map((n) => t.seen.get(n)?.goneAt ?? Infinity));
     const goneMs = Math.max(lastGone, simEmptyAt ?? Infinity) - d0;
     const cloudDelete = sim.controls.counters();
+    const throttledDelete = throttledNow();
+    throttledAll += throttledDelete;
     await sleep(500);
     const kubeDelete = await sampleWrites(k.kc, GROUP, PLURAL);
     const leftCRs = await listCRs();
@@ -421,30 +468,82 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
 
     // ---- print -------------------------------------------------------------------------------------------
     const readyTimes = names.map((n) => (t.seen.get(n)?.readyAt ?? NaN) - t0);
+    // Where the client is the bottleneck: the last resource exists only once the apply returned, and is
+    // not Ready before the cloud's create delay after that (likewise the delete), whatever the operator.
+    const readyBoundMs = Math.max(readyBound.ms, applyReturned + CREATE_DELAY_MS);
+    const deleteBoundMs = Math.max(deleteBound.ms, deleteReturned + DELETE_DELAY_MS);
+    const clientBound = (boundMs: number, rateMs: number, returned: number, delay: number): string[] =>
+      boundMs > rateMs
+        ? [
+            `   client-bound: the request(s) returned after ${secs(returned)}, so the bound is ${secs(returned)} + delay ` +
+              `${secs(delay)} = ${secs(boundMs)} (the rate bound ${secs(rateMs)} is lower)`,
+          ]
+        : [];
     printTable(
       `scale: time to all Ready / all gone (N ${N}, qps ${QPS}, burst ${BURST})`,
       ['phase', 'actual', 'lower bound', 'bound/actual'],
       [
-        ['apply -> all Ready', secs(readyMs), secs(readyBound.ms), ratio(readyBound.ms, readyMs)],
-        ['delete -> all gone', secs(goneMs), secs(deleteBound.ms), ratio(deleteBound.ms, goneMs)],
+        ['apply -> all Ready', secs(readyMs), secs(readyBoundMs), ratio(readyBoundMs, readyMs)],
+        ['delete -> all gone', secs(goneMs), secs(deleteBoundMs), ratio(deleteBoundMs, goneMs)],
       ],
       [
         `Ready bound:  ${readyBound.formula}`,
+        ...clientBound(readyBoundMs, readyBound.ms, applyReturned, CREATE_DELAY_MS),
         `   with ${sum(MIN_READY_CALLS)} calls per resource at least (${JSON.stringify(MIN_READY_CALLS)}), delay = create delay`,
         `Delete bound: ${deleteBound.formula}`,
         `   with ${sum(MIN_DELETE_CALLS)} calls per resource at least (${JSON.stringify(MIN_DELETE_CALLS)}), delay = delete delay;`,
+        ...clientBound(deleteBoundMs, deleteBound.ms, deleteReturned, DELETE_DELAY_MS),
         `   gone = every resource deleted (finalizer released) and the simulator holding no service`,
         `the apply (${applyPosts} creates) returned after ${secs(applyReturned)} = ${ratio(applyReturned, readyMs)} of the time to all Ready; ` +
           `the delete (one DELETE of the collection) after ${secs(deleteReturned)}`,
         `per resource, apply start -> Ready: p50 ${secs(median(readyTimes))}, p90 ${secs(p(readyTimes, 0.9))}, ` +
           `max ${secs(readyMs)}; watch re-lists: ${t.relists}`,
-        ...(readyMs < readyBound.ms || goneMs < deleteBound.ms
+        ...(readyMs < readyBoundMs || goneMs < deleteBoundMs
           ? [
               'NOTE: faster than the bound: the operator made fewer calls than assumed, or exceeded --cloud-qps',
             ]
           : []),
       ],
     );
+
+    if (SIM_QPS) {
+      // Answered calls (the refusals taken out) a second over each wave, against the quota.
+      const answered = (c: Record<string, number>, refused: number): number => sum(c) - refused;
+      const rateOf = (c: Record<string, number>, refused: number, ms: number): number =>
+        answered(c, refused) / (ms / 1000);
+      const readyRate = rateOf(cloudReady, throttledReady, readyMs);
+      const deleteRate = rateOf(cloudDelete, throttledDelete, goneMs);
+      const refusal = SIM_THROTTLE_MODE === '429' ? '429 APIGW.0308' : '400 EndPoint.0022';
+      printTable(
+        `scale: under a cloud quota of ${SIM_QPS} calls/s (all operations together; operator --cloud-qps ${QPS} --cloud-burst ${BURST})`,
+        ['figure', 'value', 'note'],
+        [
+          [
+            'apply -> all Ready: answered calls/s ÷ Q',
+            `${num(readyRate)} / ${SIM_QPS} = ${ratio(readyRate, SIM_QPS)}`,
+            `${answered(cloudReady, throttledReady)} answered calls over ${secs(readyMs)} (target >= 0.90x)`,
+          ],
+          [
+            'delete -> all gone: answered calls/s ÷ Q',
+            `${num(deleteRate)} / ${SIM_QPS} = ${ratio(deleteRate, SIM_QPS)}`,
+            `${answered(cloudDelete, throttledDelete)} answered calls over ${secs(goneMs)}`,
+          ],
+          [
+            `throttled answers (${refusal})`,
+            `apply ${throttledReady}, steady ${throttledSteady}, restart ${throttledRestart}, delete ${throttledDelete}`,
+            `whole run (idle baseline and probes too): ${throttledAll}` +
+              (QPS <= SIM_QPS
+                ? ' (target 0 with --cloud-qps <= Q)'
+                : ' (--cloud-qps above Q: refused, backed off, retried)'),
+          ],
+        ],
+        [
+          `the waves include their tails (the last creates, or DELETEs, waiting out the cloud delay): at the bound, ` +
+            `the minimum calls would give ${ratio((sum(MIN_READY_CALLS) * N * 1000) / readyBound.ms, SIM_QPS)} (Ready) ` +
+            `and ${ratio((sum(MIN_DELETE_CALLS) * N * 1000) / deleteBound.ms, SIM_QPS)} (delete)`,
+        ],
+      );
+    }
 
     const ops = [...new Set([...Object.keys(cloudReady), ...Object.keys(cloudDelete)])].sort();
     const cloudRow = (op: string): Cell[] => [
@@ -551,7 +650,8 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     );
 
     const steadyGets = cloudSteady['get'] ?? 0;
-    const expectedGets = (N * steadyMs) / (RESYNC_S * 1000);
+    // One GET and one connection list per resource per resync, unless --cloud-qps cannot grant that many.
+    const expectedGets = Math.min((N * steadyMs) / (RESYNC_S * 1000), (QPS * steadyMs) / 1000 / 2);
     const rssRow = (label: string, r: { rss: number; hwm: number } | undefined): Cell[] => [
       label,
       r ? `${num(r.rss)} MiB` : 'n/a',
@@ -570,14 +670,19 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
         [
           'cloud GETs vs N·window/resync',
           `${steadyGets} / ${num(expectedGets)}`,
-          `${ratio(steadyGets, expectedGets)} (about 1.00x = one GET per resource per resync)`,
+          `${ratio(steadyGets, expectedGets)} (about 1.00x = one GET per resource per resync, ` +
+            `or half of --cloud-qps when that is less)`,
         ],
       ],
     );
     printTable(
       'scale: operator memory (/proc/<pid>/status)',
       ['operator', 'VmRSS', 'VmHWM (peak)'],
-      [rssRow('idle, 0 resources', idleRss), rssRow(`steady, ${N} Ready`, steadyRss)],
+      [
+        rssRow('idle, 0 resources', idleRss),
+        rssRow(`steady, ${N} Ready`, steadyRss),
+        rssRow(`restarted, end of its ${secs(RESTART_WINDOW_MS)} window`, restartRss),
+      ],
       [
         idleRss && steadyRss
           ? `steady/idle ${ratio(steadyRss.rss, idleRss.rss)}; ${num(((steadyRss.rss - idleRss.rss) * 1024) / N)} KiB per resource ` +
