@@ -47,8 +47,10 @@ bench-scale: export VPCEP_SCALE_N = $(N)
 bench-scale: install build tools ## Scale run on the real control plane (N=300 resources): figures against lower bounds (never fails on time)
 	$(foreach k,$(SCALE_KNOBS),$(if $($(k)),VPCEP_SCALE_$(k)='$($(k))')) npx vitest run --project scale
 
+# Knobs of `make chaos` (README, "Contributing"): CHAOS_<knob>=value is VPCEP_CHAOS_<knob> for the run.
+CHAOS_KNOBS := SEED RESOURCES KILLS REPLICAS APISERVER_RESTART FAULT_RATE
 chaos: install build tools ## Crash-and-fault run (~1-2 min): no cloud service leaked, duplicated or wrongly deleted
-	npx vitest run --project chaos
+	$(foreach k,$(CHAOS_KNOBS),$(if $(CHAOS_$(k)),VPCEP_CHAOS_$(k)='$(CHAOS_$(k))')) npx vitest run --project chaos
 
 cluster: tools ## Start a local control plane; kubeconfig at .local/kubeconfig
 	bash hack/cluster-up.sh .local/cluster

@@ -8,13 +8,23 @@
  * none rejected that a rule accepts.
  *
  * Knobs: `VPCEP_CHAOS_SEED` (printed; replays the schedule), `VPCEP_CHAOS_RESOURCES` (default 20),
- * `VPCEP_CHAOS_KILLS` (default 8), `VPCEP_IT_OPERATOR_LOGS=1` (stream the operator's logs).
+ * `VPCEP_CHAOS_KILLS` (default 8), `VPCEP_CHAOS_REPLICAS` (default 1; 2: two replicas with
+ * `--leader-elect`, and every kill SIGKILLs the one holding the Lease; the failover time, kill to the
+ * other replica holding it, is printed against the goal of lease duration + 2 s),
+ * `VPCEP_CHAOS_APISERVER_RESTART=1` (one kube-apiserver restart half-way through the kills; replicas
+ * that exit on a lost Lease are started again), `VPCEP_CHAOS_FAULT_RATE` (share of cloud calls
+ * faulted, default about 0.23: a third resets, the rest answered 500, 504 or 429; with it set, also
+ * about that share of the creates lose their response after taking effect), `VPCEP_IT_OPERATOR_LOGS=1`
+ * (stream the operator's logs). Full size: `make chaos CHAOS_RESOURCES=200 CHAOS_KILLS=30
+ * CHAOS_REPLICAS=2 CHAOS_APISERVER_RESTART=1 CHAOS_FAULT_RATE=0.2` (README, "Chaos").
  */
 import type { KubernetesListObject } from '@kubernetes/client-node';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP, OWNERSHIP_TAG_KEY, PLURAL, VERSION } from '../../src/api/constants.js';
 import type { VpcEndpointService } from '../../src/api/types.js';
 import type { Simulator } from '../../src/simulator/index.js';
+import { restartApiserver } from '../integration/support/apiserver.js';
 import { eventually, testKube, type TestKube } from '../integration/support/kube.js';
 import {
   cond,
@@ -40,19 +50,47 @@ import {
 const SEED = intEnv('VPCEP_CHAOS_SEED', Math.floor(Math.random() * 2 ** 31));
 const RESOURCES = Math.max(3, intEnv('VPCEP_CHAOS_RESOURCES', 20));
 const KILLS = intEnv('VPCEP_CHAOS_KILLS', 8);
+const REPLICAS = Math.min(2, Math.max(1, intEnv('VPCEP_CHAOS_REPLICAS', 1)));
+const APISERVER_RESTART = intEnv('VPCEP_CHAOS_APISERVER_RESTART', 0) > 0;
+/** Share of cloud calls faulted (0..1), from a percentage-free decimal like `0.2`; undefined: the default mix. */
+const FAULT_RATE = ((): number | undefined => {
+  const v = Number(process.env.VPCEP_CHAOS_FAULT_RATE);
+  return process.env.VPCEP_CHAOS_FAULT_RATE && v >= 0 && v < 1 ? v : undefined;
+})();
 /** Budget for convergence once the faults stop (the create grace period alone is 30 s). */
 const CONVERGE_TIMEOUT_MS = 180_000;
+/** The operator's Lease duration (src/runtime/leader-election.ts) and the failover goal after a SIGKILL. */
+const LEASE_DURATION_MS = 15_000;
+const FAILOVER_GOAL_MS = LEASE_DURATION_MS + 2_000;
 
-const RATES: ChaosRates = {
-  resetRate: 0.1,
-  // 15 % injected errors: 500 twice as often as 429 (~10 % and ~5 % of the calls).
-  errorRate: 0.15,
-  errorKinds: [
-    ['500', 2],
-    ['429', 1],
-  ],
-  latencyMs: { min: 0, max: 300 },
-};
+/**
+ * The background faults. Default: 10 % resets and 15 % of the rest answered 500 or 429 (2:1), about
+ * 23 % of the calls. With a fault rate r: a third of it resets, the rest errors (500, 504, 429 as
+ * 2:1:1), so that r of the calls are faulted in all.
+ */
+const RATES: ChaosRates =
+  FAULT_RATE === undefined
+    ? {
+        resetRate: 0.1,
+        errorRate: 0.15,
+        errorKinds: [
+          ['500', 2],
+          ['429', 1],
+        ],
+        latencyMs: { min: 0, max: 300 },
+      }
+    : {
+        resetRate: FAULT_RATE / 3,
+        errorRate: (FAULT_RATE * (2 / 3)) / (1 - FAULT_RATE / 3),
+        errorKinds: [
+          ['500', 2],
+          ['504', 1],
+          ['429', 1],
+        ],
+        latencyMs: { min: 0, max: 300 },
+      };
+/** Creates that take effect and lose their response (reset, then 504): 2 + 2, or r of the creates. */
+const DROPS = FAULT_RATE === undefined ? 2 : Math.max(2, Math.round((RESOURCES * FAULT_RATE) / 2));
 
 const ref = (namespace: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace });
 
@@ -96,17 +134,39 @@ function ownerOf(tags: Array<{ key: string; value?: string }> | undefined): stri
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Runs a Kubernetes request, retrying (for up to 60 s) while the apiserver is away (its restart);
+ * `alreadyDone` says an error means the request took effect before the connection dropped.
+ */
+async function retrying<T>(fn: () => Promise<T>, alreadyDone: (e: unknown) => boolean = () => false) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (alreadyDone(e)) return undefined;
+      if (Date.now() > deadline) throw e;
+      await sleep(500);
+    }
+  }
+}
+const statusOf = (e: unknown): number | undefined => (e as { code?: number }).code;
+
 describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a cloud service', () => {
   let k: TestKube;
   let ns: string;
   let sim: Simulator;
-  let op: OperatorProcess | undefined;
+  /** The replicas (one without leader election); a slot is undefined while its process is down. */
+  const ops: Array<OperatorProcess | undefined> = Array.from({ length: REPLICAS }, () => undefined);
+  let launches = 0;
   const tally = new FaultTally(mulberry32(SEED ^ 0x5bd1e995));
   const logLines: string[] = [];
 
   beforeAll(async () => {
     console.log(
-      `chaos: seed ${SEED} (replay with VPCEP_CHAOS_SEED=${SEED}), ${RESOURCES} resources, ${KILLS} kills`,
+      `chaos: seed ${SEED} (replay with VPCEP_CHAOS_SEED=${SEED}), ${RESOURCES} resources, ${KILLS} kills, ` +
+        `${REPLICAS} replica(s)${REPLICAS > 1 ? ' with leader election (the leader is killed)' : ''}, ` +
+        `apiserver restart ${APISERVER_RESTART ? 'yes' : 'no'}, faults ${JSON.stringify(RATES)}, ${DROPS} + ${DROPS} lost create responses`,
     );
     k = testKube();
     ns = await k.freshNamespace('chaos');
@@ -118,12 +178,20 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
     });
   });
   afterAll(async () => {
-    await op?.kill();
+    for (const p of ops) await p?.kill();
     await sim?.close();
   });
 
-  const launch = (): OperatorProcess => {
-    const p = startOperator({ kubeconfig: k.kubeconfig, simUrl: sim.url, namespaces: [ns] });
+  /** Starts the replica of `slot`; its identity (the Lease holder) starts with `chaos-r<slot>-<n>_`. */
+  const launch = (slot: number): OperatorProcess => {
+    const p = startOperator({
+      kubeconfig: k.kubeconfig,
+      simUrl: sim.url,
+      namespaces: [ns],
+      ...(REPLICAS > 1 ? { args: ['--leader-elect', `--leader-election-namespace=${ns}`] } : {}),
+      env: { POD_NAME: `chaos-r${slot}-${launches++}` },
+    });
+    ops[slot] = p;
     return p;
   };
   const retire = (p: OperatorProcess): void => {
@@ -139,12 +207,16 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
 
   it(
     'converges to exactly one tagged cloud service per live resource, and none for deleted ones',
-    { timeout: 330_000 },
+    // Two replicas wait out the Lease after each kill; 200 resources take longer to create and converge.
+    {
+      timeout:
+        330_000 + KILLS * (REPLICAS > 1 ? 30_000 : 0) + RESOURCES * 1_000 + (APISERVER_RESTART ? 90_000 : 0),
+    },
     async () => {
       const plan = mulberry32(SEED);
       const faults = new ChaosFaults(sim, tally, RATES, mulberry32(SEED ^ 0x2545f491), [
-        { mode: 'reset', count: 2 },
-        { mode: '504', count: 2 },
+        { mode: 'reset', count: DROPS },
+        { mode: '504', count: DROPS },
       ]);
 
       // ---- the plan, all drawn from the seed up front ------------------------------------------------
@@ -250,18 +322,61 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
       sim.controls.resetCounters();
       sim.controls.setThrottle({ qps: 8 });
       faults.start();
-      op = launch();
+      for (let slot = 0; slot < REPLICAS; slot++) launch(slot);
+
+      // ---- the Lease: who holds it, sampled every 100 ms (two replicas) ---------------------------------
+      const leases = k.kc.makeApiClient(CoordinationV1Api);
+      let holder = '';
+      let watchingLease = REPLICAS > 1;
+      const leaseWatcher = (async () => {
+        while (watchingLease) {
+          try {
+            const l = await leases.readNamespacedLease({ name: 'vpcep-operator-leader', namespace: ns });
+            holder = l.spec?.holderIdentity ?? '';
+          } catch {
+            // not there yet, or the apiserver is restarting
+          }
+          await sleep(100);
+        }
+      })();
+      /** The slot whose process holds the Lease now (its POD_NAME prefixes the identity). */
+      const leaderSlot = (): number | undefined => {
+        for (let slot = 0; slot < REPLICAS; slot++) {
+          const p = ops[slot];
+          if (!p || p.proc.exitCode !== null) continue;
+          const name = p.lines.find((l) => l.includes('"identity"') && l.includes('operator started'));
+          const id = name ? (JSON.parse(name) as { identity?: string }).identity : undefined;
+          if (id && id === holder) return slot;
+        }
+        return undefined;
+      };
+      /** Starts again every replica that exited on its own (a Lease lost while the apiserver was away). */
+      let selfExits = 0;
+      const revive = (): void => {
+        for (let slot = 0; slot < REPLICAS; slot++) {
+          const p = ops[slot];
+          if (p && p.proc.exitCode !== null) {
+            retire(p);
+            selfExits++;
+            launch(slot);
+          }
+        }
+      };
 
       const creator = (async () => {
         for (const { name, at } of createAt) {
           const wait = t0 + at - Date.now();
           if (wait > 0) await sleep(wait);
-          await createCR(
-            k.custom,
-            ns,
-            name,
-            specs.get(name) ?? specFor(),
-            withConsumers.includes(name) ? { 'vpcep.huaweicloud.io/connection-poll-period': '1s' } : {},
+          await retrying(
+            () =>
+              createCR(
+                k.custom,
+                ns,
+                name,
+                specs.get(name) ?? specFor(),
+                withConsumers.includes(name) ? { 'vpcep.huaweicloud.io/connection-poll-period': '1s' } : {},
+              ),
+            (e) => statusOf(e) === 409, // created before the connection dropped
           );
         }
       })();
@@ -269,9 +384,11 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
         await sleep(changeAt);
         await creator;
         for (const name of toChange)
-          await patchCR(k.custom, ns, name, {
-            spec: { description: 'chaos v2', tags: [{ key: 'chaos', value: 'v2' }] },
-          });
+          await retrying(() =>
+            patchCR(k.custom, ns, name, {
+              spec: { description: 'chaos v2', tags: [{ key: 'chaos', value: 'v2' }] },
+            }),
+          );
       })();
       // Consumers connect as soon as their service is available and whitelists them (2004/2012 until then).
       const connecting = (async () => {
@@ -295,33 +412,75 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
       const deleter = (async () => {
         await sleep(deleteAt);
         await creator;
-        for (const name of toDelete) await deleteCR(k.custom, ns, name);
+        for (const name of toDelete)
+          await retrying(
+            () => deleteCR(k.custom, ns, name),
+            (e) => statusOf(e) === 404,
+          );
       })();
 
       let kills = 0;
       let heldKillLanded = false;
       const unresolvedAtKill: number[] = [];
+      /** Kill of the leader -> the other replica holding the Lease, ms (two replicas). */
+      const failovers: number[] = [];
+      let apiserverDown: { at: number; ms: number } | undefined;
+      const restartAt = APISERVER_RESTART ? Math.floor(KILLS / 2) : -1;
       for (let i = 0; i < KILLS; i++) {
         await sleep(killGaps[i] ?? 1_000);
+        if (i === restartAt) {
+          const r = await restartApiserver();
+          apiserverDown = { at: r.stoppedAt - t0, ms: r.readyAt - r.stoppedAt };
+          await sleep(1_000);
+        }
+        revive();
+        // Two replicas: the victim is the leader (wait for one, e.g. right after a failover or a restart).
+        let victim = 0;
+        if (REPLICAS > 1) {
+          const deadline = Date.now() + 60_000;
+          let slot = leaderSlot();
+          while (slot === undefined && Date.now() < deadline) {
+            await sleep(100);
+            revive();
+            slot = leaderSlot();
+          }
+          victim = slot ?? 0;
+        }
         if (i === heldKill) {
           // The next create takes effect and its response is held: kill the operator inside that window.
           heldKillLanded = await faults.armHold(heldMode, 5_000, 10_000);
           if (heldKillLanded) await sleep(150);
         }
         // Creates sent whose result is not yet in status: the kill lands while they are unresolved.
-        const crs = await listCRs();
+        const crs = (await retrying(() => listCRs())) ?? [];
         unresolvedAtKill.push(
           crs.filter(
             (c) => !c.status?.id && c.metadata.annotations?.['vpcep.huaweicloud.io/create-requested-at'],
           ).length,
         );
-        await op.kill();
-        retire(op);
+        const p = ops[victim];
+        const killedHolder = holder;
+        const killedAt = Date.now();
+        if (p) {
+          await p.kill();
+          retire(p);
+        }
+        ops[victim] = undefined;
         kills++;
+        if (REPLICAS > 1) {
+          // The other replica takes over once the Lease expires; the victim comes back as the standby.
+          const deadline = Date.now() + 4 * LEASE_DURATION_MS;
+          while ((holder === killedHolder || holder === '') && Date.now() < deadline) {
+            await sleep(50);
+            revive();
+          }
+          failovers.push(Date.now() - killedAt);
+        }
         await sleep(downtimes[i] ?? 0);
-        op = launch();
+        launch(victim);
       }
       await Promise.all([creator, changer, deleter]);
+      revive();
       const chaosEnd = Date.now();
 
       // ---- calm: faults off, converge ------------------------------------------------------------------
@@ -358,6 +517,7 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
             );
         return why.join('; ');
       };
+      let convergeError: Error | undefined;
       await eventually(
         async () => {
           pendingWhy = await stillPending();
@@ -367,13 +527,114 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
         CONVERGE_TIMEOUT_MS,
         500,
       ).catch((e: unknown) => {
-        throw new Error(`${(e as Error).message}; still: ${pendingWhy}`);
+        convergeError = new Error(`${(e as Error).message}; still: ${pendingWhy}`);
       });
       const converged = Date.now();
       const unconnected = await connecting;
       observing = false;
-      await observer;
+      watchingLease = false;
+      await Promise.all([observer, leaseWatcher]);
       await observe();
+
+      // ---- what was found (printed in the summary, then asserted) ----------------------------------------
+      const finalCRs = new Map((await listCRs()).map((c) => [c.metadata.name ?? '', c]));
+      const cloudNow = sim.controls.services();
+      const liveNow = new Set(survivors.map((n) => finalCRs.get(n)?.metadata.uid ?? ''));
+      const everOwned = new Map<string, number>();
+      for (const owner of seen.ownerBySvc.values()) everOwned.set(owner, (everOwned.get(owner) ?? 0) + 1);
+      const found = {
+        duplicates: [...everOwned.entries()].filter(([o, n]) => o !== '' && n > 1).length,
+        untagged: everOwned.get('') ?? 0,
+        orphans: cloudNow.filter((svc) => !liveNow.has(ownerOf(svc.tags))).length,
+        stuck:
+          survivors.filter((n) => !isReady(finalCRs.get(n))).length +
+          [...toDelete].filter((n) => finalCRs.has(n)).length,
+        idChanges: [...seen.idsByUid.values()].filter((ids) => ids.size > 1).length,
+      };
+      const sorted = [...failovers].sort((a, b) => a - b);
+      const at = (q: number): string =>
+        sorted.length
+          ? `${(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! / 1000).toFixed(1)} s`
+          : '-';
+      const counters = sim.controls.counters();
+      const throttled = sim.controls.throttled();
+      const calls = Object.values(counters).reduce((s, n) => s + n, 0);
+      const lines = [...logLines, ...ops.flatMap((p) => p?.lines ?? [])];
+      const decisions = (d: string) => lines.filter((l) => l.includes(`"decision":"${d}"`)).length;
+      const c = tally.counts;
+      const row = (label: string, value: string | number) => `  ${label.padEnd(38)} ${value}`;
+      const faulted = c.resets + Object.values(c.errors).reduce((s, n) => s + (n ?? 0), 0);
+      console.log(
+        [
+          `chaos summary (seed ${SEED}; replay with VPCEP_CHAOS_SEED=${SEED})`,
+          '  injected:',
+          row('resources (created/changed/deleted)', `${RESOURCES} / ${toChange.size} / ${toDelete.size}`),
+          row(
+            'operator SIGKILLs',
+            `${kills}${REPLICAS > 1 ? ' (each of the Lease holder)' : ''} (held-create kill ${heldKillLanded ? `landed, ${heldMode}` : 'missed'})`,
+          ),
+          row('replicas', REPLICAS > 1 ? `${REPLICAS}, --leader-elect` : '1'),
+          row(
+            'kube-apiserver restart',
+            apiserverDown
+              ? `at ${(apiserverDown.at / 1000).toFixed(1)} s, down ${(apiserverDown.ms / 1000).toFixed(1)} s; replicas that exited on their own: ${selfExits}`
+              : 'none',
+          ),
+          row('unresolved creates at each kill', unresolvedAtKill.join(' ')),
+          row('faults: connection resets', c.resets),
+          row(
+            'faults: injected 500 / 504 / 429',
+            `${c.errors['500'] ?? 0} / ${c.errors['504'] ?? 0} / ${c.errors['429'] ?? 0}`,
+          ),
+          row(
+            'faults: share of calls faulted',
+            `${((100 * faulted) / Math.max(1, calls)).toFixed(1)} % of ${calls} (resets and errors; throttling apart)`,
+          ),
+          row('faults: throttled (qps 8 per operation)', JSON.stringify(throttled)),
+          row(
+            'faults: delayed calls (avg ms)',
+            `${c.delayed} (${Math.round(c.latencyMs / Math.max(1, c.delayed))})`,
+          ),
+          row(
+            'faults: lost create responses reset/504',
+            `${faults.drops.reset} / ${faults.drops['504']} (${DROPS} / ${DROPS} queued, and the held create)`,
+          ),
+          '  found:',
+          row('duplicates (services ever per owner > 1)', found.duplicates),
+          row('services without an ownership tag', found.untagged),
+          row('orphans (services without a live owner)', found.orphans),
+          row('stuck (not Ready, or not deleted)', found.stuck),
+          row('status.id ever changed', found.idChanges),
+          row('consumers never connected', unconnected),
+          ...(REPLICAS > 1
+            ? [
+                row(
+                  'failover (kill -> other replica leads)',
+                  `min ${at(0)}, median ${at(0.5)}, max ${at(0.999)} over ${failovers.length}; ` +
+                    `goal lease ${LEASE_DURATION_MS / 1000} s + 2 s = ${FAILOVER_GOAL_MS / 1000} s ` +
+                    `(${failovers.filter((f) => f <= FAILOVER_GOAL_MS).length} within)`,
+                ),
+              ]
+            : []),
+          '  figures:',
+          row('cloud calls by operation', JSON.stringify(counters)),
+          row('cloud calls total / per resource', `${calls} / ${(calls / RESOURCES).toFixed(1)}`),
+          row('operator: created / found-by-tag', `${decisions('created')} / ${decisions('found-by-tag')}`),
+          row(
+            'operator: outcome-unknown / tag-wait',
+            `${decisions('create-outcome-unknown')} / ${decisions('await-tag-index')}`,
+          ),
+          row('services ever seen / now', `${seen.ownerBySvc.size} / ${cloudNow.length}`),
+          row(
+            'consumers: accepted / rejected / pending',
+            `${consumers.filter((c) => c.final === 'accepted').length} / ${consumers.filter((c) => c.final === 'rejected').length} / ${consumers.filter((c) => c.final === 'pendingAcceptance').length} (on ${withConsumers.length} services)`,
+          ),
+          row('observer samples', seen.samples),
+          row('chaos phase', `${((chaosEnd - t0) / 1000).toFixed(1)} s`),
+          row('time to converge after faults off', `${((converged - chaosEnd) / 1000).toFixed(1)} s`),
+        ].join('\n'),
+      );
+      if (convergeError) throw convergeError;
 
       // ---- invariants ------------------------------------------------------------------------------------
       const final = new Map((await listCRs()).map((c) => [c.metadata.name ?? '', c]));
@@ -422,53 +683,14 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
           );
       }
 
-      // ---- summary -----------------------------------------------------------------------------------------
-      const counters = sim.controls.counters();
-      const throttled = sim.controls.throttled();
-      const calls = Object.values(counters).reduce((s, n) => s + n, 0);
-      const lines = [...logLines, ...op.lines];
-      const decisions = (d: string) => lines.filter((l) => l.includes(`"decision":"${d}"`)).length;
-      const c = tally.counts;
-      const row = (label: string, value: string | number) => `  ${label.padEnd(38)} ${value}`;
-      console.log(
-        [
-          `chaos summary (seed ${SEED})`,
-          row('resources (created/changed/deleted)', `${RESOURCES} / ${toChange.size} / ${toDelete.size}`),
-          row(
-            'operator SIGKILLs',
-            `${kills} (held-create kill ${heldKillLanded ? `landed, ${heldMode}` : 'missed'})`,
-          ),
-          row('unresolved creates at each kill', unresolvedAtKill.join(' ')),
-          row('faults: connection resets', c.resets),
-          row('faults: injected 500 / 429', `${c.errors['500'] ?? 0} / ${c.errors['429'] ?? 0}`),
-          row('faults: throttled (qps 8)', JSON.stringify(throttled)),
-          row(
-            'faults: delayed calls (avg ms)',
-            `${c.delayed} (${Math.round(c.latencyMs / Math.max(1, c.delayed))})`,
-          ),
-          row('faults: commit-then-drop reset/504', `${faults.drops.reset} / ${faults.drops['504']}`),
-          row('cloud calls by operation', JSON.stringify(counters)),
-          row('cloud calls total / per resource', `${calls} / ${(calls / RESOURCES).toFixed(1)}`),
-          row('operator: created / found-by-tag', `${decisions('created')} / ${decisions('found-by-tag')}`),
-          row(
-            'operator: outcome-unknown / tag-wait',
-            `${decisions('create-outcome-unknown')} / ${decisions('await-tag-index')}`,
-          ),
-          row('services ever seen / now', `${seen.ownerBySvc.size} / ${services.length}`),
-          row(
-            'consumers: accepted / rejected / pending',
-            `${consumers.filter((c) => c.final === 'accepted').length} / ${consumers.filter((c) => c.final === 'rejected').length} / ${consumers.filter((c) => c.final === 'pendingAcceptance').length} (on ${withConsumers.length} services; no forbidden state seen)`,
-          ),
-          row('observer samples', seen.samples),
-          row('chaos phase', `${((chaosEnd - t0) / 1000).toFixed(1)} s`),
-          row('time to converge after faults off', `${((converged - chaosEnd) / 1000).toFixed(1)} s`),
-        ].join('\n'),
-      );
-
-      // The last operator still shuts down cleanly.
-      expect(await op.stop()).toBe(0);
-      retire(op);
-      op = undefined;
+      // The last operators still shut down cleanly.
+      for (let slot = 0; slot < REPLICAS; slot++) {
+        const p = ops[slot];
+        if (!p) continue;
+        expect(await p.stop(), `replica ${slot} exit code on SIGTERM`).toBe(0);
+        retire(p);
+        ops[slot] = undefined;
+      }
     },
   );
 });
