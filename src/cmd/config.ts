@@ -30,6 +30,12 @@ export interface OperatorConfig {
    */
   watchSecrets: boolean;
   /**
+   * `--enable-publish` (default true): keep the Services (and EndpointSlices) `VpcEndpoint`s ask for
+   * with `spec.publish`. Needs write access to Services and EndpointSlices; false: a resource asking
+   * for one reads `Ready=False PublishDisabled` and nothing is written.
+   */
+  enablePublish: boolean;
+  /**
    * `--credential-secret-names`: the only names a `spec.credentialsSecretRef` may name (any other is
    * `CredentialsMissing` without a read); the Secret watch then selects these names, so RBAC may grant
    * get/list/watch by `resourceNames`. Empty: any name (the default).
@@ -87,6 +93,9 @@ Flags:
   --watch-secrets=true|false         watch Secret metadata (list/watch on Secrets) so that a changed
                                      credentials Secret re-reconciles its resources within seconds;
                                      false: changes are seen by the periodic rechecks (default: true)
+  --enable-publish=true|false        keep the Services and EndpointSlices that VpcEndpoints ask for
+                                     with spec.publish (write access to both); false: none is written
+                                     and such resources show PublishDisabled (default: true)
   --credential-secret-names NAME[,NAME...]
                                      the only Secret names spec.credentialsSecretRef may name; the
                                      Secret watch selects them by name (default: any name)
@@ -207,6 +216,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
         'default-credentials-namespaces': { type: 'string' },
         'allow-observe-owned': { type: 'boolean' },
         'watch-secrets': { type: 'string' },
+        'enable-publish': { type: 'string' },
         'credential-secret-names': { type: 'string' },
         'leader-elect': { type: 'boolean' },
         'leader-election-namespace': { type: 'string' },
@@ -243,6 +253,9 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
     const watchSecrets = s('watch-secrets') ?? 'true';
     if (watchSecrets !== 'true' && watchSecrets !== 'false')
       throw new ConfigError(`--watch-secrets must be true or false (got ${JSON.stringify(watchSecrets)})`);
+    const enablePublish = s('enable-publish') ?? 'true';
+    if (enablePublish !== 'true' && enablePublish !== 'false')
+      throw new ConfigError(`--enable-publish must be true or false (got ${JSON.stringify(enablePublish)})`);
     const credentialSecretNames = nameList('credential-secret-names', s('credential-secret-names'));
     const nonEmpty = (k: string): string | undefined => (env[k]?.trim() ? env[k]?.trim() : undefined);
     const defaults: CredentialValues = {};
@@ -258,6 +271,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv, version: st
       defaultCredentialsNamespaces,
       allowObserveOwned: values['allow-observe-owned'] === true,
       watchSecrets: watchSecrets === 'true',
+      enablePublish: enablePublish === 'true',
       credentialSecretNames,
       leaderElect: values['leader-elect'] === true,
       leaderElectionId: s('leader-election-id') ?? defaultLeaseName(selector),

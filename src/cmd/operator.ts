@@ -12,17 +12,28 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  DiscoveryV1Api,
   EventsV1Api,
+  type KubernetesObject,
 } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { GROUP } from '../api/constants.js';
-import type { VpcEndpointService } from '../api/types.js';
+import type { VpcEndpoint, VpcEndpointService } from '../api/types.js';
+import type { VpcepClient } from '../cloud/client.js';
+import { makeEndpointAdapter } from '../controller/endpoint/adapter.js';
+import { endpointKind } from '../controller/endpoint/kind.js';
+import { Publisher } from '../controller/endpoint/publish.js';
+import { ConnectionReferences } from '../controller/endpoint/references.js';
+import { makeEndpointServiceAdapter } from '../controller/endpoint-service/adapter.js';
+import { keyOf, type KindDescriptor, type ManagedObject, type ManagedStatus } from '../managed/kind.js';
+import type { ManagedReconciler } from '../managed/lifecycle.js';
+import type { InformerEvent } from '../runtime/informer-supervisor.js';
 import { cloudCallMetrics } from '../controller/cloud-metrics.js';
 import { CredentialResolver } from '../controller/credentials.js';
 import { resourceMetrics } from '../controller/resource-metrics.js';
 import { SecretReferences, secretEventMapper, secretSources } from '../controller/secret-watch.js';
 import { KubeResourceOps } from '../managed/kube-resource-ops.js';
-import { VpcEndpointServiceReconciler } from '../controller/reconciler.js';
+import { VpcEndpointReconciler, VpcEndpointServiceReconciler } from '../controller/reconciler.js';
 import { endpointServiceKind } from '../controller/endpoint-service/kind.js';
 import { isSettled, TriggerFilter } from '../managed/trigger-filter.js';
 import { systemClock } from '../util/clock.js';
@@ -35,12 +46,13 @@ import { Manager } from '../runtime/manager.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
 import { parseCommand, type OperatorConfig } from './config.js';
 // [crd-guard] issue 16
-import { ANNOTATION_SCHEMA_REVISION, KIND } from '../api/constants.js';
+import { ANNOTATION_SCHEMA_REVISION, ENDPOINT_KIND, KIND } from '../api/constants.js';
 import { CrdGuard, kubeCrdSource } from '../runtime/crd-guard.js';
 import { guardedKinds, ownPod } from './crd-schema.js';
 import { packageVersion } from './version.js';
 
 const CONTROLLER = 'vpcendpointservice';
+const ENDPOINT_CONTROLLER = 'vpcendpoint';
 
 async function main(config: OperatorConfig, version: string): Promise<number> {
   const clock = systemClock;
@@ -90,19 +102,47 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
     clock,
     onCall: cloudCallMetrics(registry),
   });
-  const reconciler = new VpcEndpointServiceReconciler({
-    ops: new KubeResourceOps<VpcEndpointService>({
-      kind: endpointServiceKind,
+  // Which VpcEndpoint connects to which VpcEndpointService, from both kinds' own events.
+  const connections = new ConnectionReferences();
+  const inShard = shard ? (obj: ManagedObject) => shard.matches(obj.metadata.labels) : undefined;
+  const opsFor = <O extends ManagedObject>(kind: KindDescriptor): KubeResourceOps<O> =>
+    new KubeResourceOps<O>({
+      kind,
       custom,
       apiextensions: kc.makeApiClient(ApiextensionsV1Api),
       recorder,
       log,
-    }),
+    });
+  const lifecycle = {
     credentials,
     clock,
     resyncMs: config.resyncMs,
     allowObserveOwned: config.allowObserveOwned,
-    ...(shard ? { inShard: (obj: VpcEndpointService) => shard.matches(obj.metadata.labels) } : {}),
+    ...(inShard ? { inShard } : {}),
+  };
+  const serviceAdapter = makeEndpointServiceAdapter({
+    endpoints: connections.lookup,
+    related: (svc) => connections.serviceVersion(keyOf(svc)),
+  });
+  const reconciler = new VpcEndpointServiceReconciler({
+    ...lifecycle,
+    ops: opsFor<VpcEndpointService>(endpointServiceKind),
+    adapter: serviceAdapter,
+  });
+  const publisher = new Publisher({
+    core,
+    discovery: kc.makeApiClient(DiscoveryV1Api),
+    enabled: config.enablePublish,
+  });
+  const endpointAdapter = makeEndpointAdapter({
+    lookupService: connections.service,
+    publish: (obj, seen, service, ctx) => publisher.sync(obj, seen, service, ctx),
+    related: (ep) => connections.endpointVersion(ep),
+  });
+  const endpointReconciler = new VpcEndpointReconciler({
+    ...lifecycle,
+    ops: opsFor<VpcEndpoint>(endpointKind),
+    adapter: endpointAdapter,
   });
   // [crd-guard] issue 16: reconcile a kind only while its CRD's schema revision is at least ours.
   const pod = ownPod(process.env);
@@ -115,7 +155,8 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
       if (pod) void recorder.record(pod, { type: 'Warning', reason, action: 'CheckCRD', note });
     },
   });
-  const gate = guard.gate(KIND, (key) => controller.enqueue(key));
+  const serviceGate = guard.gate(KIND, (key) => serviceController.enqueue(key));
+  const endpointGate = guard.gate(ENDPOINT_KIND, (key) => endpointController.enqueue(key));
 
   const manager = new Manager({
     clock,
@@ -136,30 +177,40 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
       : {}),
   });
 
-  // [crd-guard] the guard first: the kind's informers start once its verdict allows them.
+  // [crd-guard] the guard first: each kind's informers start once its verdict allows them.
   manager.addCache(guard);
   manager.addReadinessGate('CRD schema', () => guard.notReadyReason());
-  const filter = new TriggerFilter();
   // Secret -> the resources naming it (from the resources' own events), for the Secret watch.
-  const secretRefs = new SecretReferences();
-  const builder = new ControllerBuilder(CONTROLLER, { kc, clock, log, metrics })
-    .forKind(
-      customResourceSource<VpcEndpointService>(endpointServiceKind, custom),
-      (key, obj, event) => {
-        secretRefs.observe(key, obj, event);
-        if (event === 'delete') credentials.forget(key);
-        return filter.shouldEnqueue(key, obj, event);
-      },
-      // Users' changes first: settled objects found at start are rechecked spread over each one's own
-      // period (its resync annotation, or the adapter's poll: pending consumers within their 30 s).
-      {
-        settled: (obj) => isSettled(obj, endpointServiceKind),
-        spreadMs: (obj) => reconciler.resyncFor(obj),
-      },
-    )
-    .namespaces(config.namespaces)
-    .selector(config.selector) // [shards] only the resources of this shard
-    .workers(config.maxConcurrentReconciles);
+  const serviceSecrets = new SecretReferences();
+  const endpointSecrets = new SecretReferences();
+  const serviceBuilder = managedBuilder({
+    name: CONTROLLER,
+    metrics,
+    kind: endpointServiceKind,
+    reconciler,
+    onEvent: (key, obj: VpcEndpointService, event, initial) => {
+      serviceSecrets.observe(key, obj, event);
+      connections.observeService(key, obj, event);
+      // A service's change (an id, a connection accepted) wakes the endpoints that connect to it.
+      if (!initial) for (const k of connections.endpointsOf(key)) endpointController.enqueue(k);
+    },
+  });
+  const endpointBuilder = managedBuilder({
+    name: ENDPOINT_CONTROLLER,
+    metrics: new RuntimeMetrics(registry, ENDPOINT_CONTROLLER),
+    kind: endpointKind,
+    reconciler: endpointReconciler,
+    onEvent: (key, obj: VpcEndpoint, event, initial) => {
+      endpointSecrets.observe(key, obj, event);
+      const before = connections.serviceOf(obj);
+      connections.observeEndpoint(key, obj, event);
+      // An endpoint's change (created, pending, deleted) wakes the service it connects to, whose
+      // acceptInCluster rule then decides at once (the builder's watches, on the shared cache).
+      if (!initial)
+        for (const k of new Set([before, connections.serviceOf(obj)]))
+          if (k !== undefined) serviceController.enqueue(k);
+    },
+  });
   // Secrets picked up in seconds: a metadata-only watch; the data is read when a resource is reconciled.
   if (config.watchSecrets)
     for (const source of secretSources({
@@ -172,19 +223,69 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
             'only; grant list/watch on Secrets or run with --watch-secrets=false',
         ),
     }))
-      builder.watches(source, secretEventMapper(secretRefs, credentials));
-  const controller = builder.build(
-    gate.reconciler(reconciler.reconcile), // [crd-guard]
-    { addCache: (c) => manager.addCache(gate.cache(c)), addController: (c) => manager.addController(c) },
+      serviceBuilder.watches(
+        source,
+        secretEventMapper(serviceSecrets, credentials, [
+          { refs: endpointSecrets, enqueue: (k) => endpointController.enqueue(k) },
+        ]),
+      );
+  const serviceController = serviceBuilder.build(
+    serviceGate.reconciler(reconciler.reconcile), // [crd-guard]
+    {
+      addCache: (c) => manager.addCache(serviceGate.cache(c)),
+      addController: (c) => manager.addController(c),
+    },
+    { reconcileTimeoutMs: config.reconcileTimeoutMs, initialSpreadMs: config.resyncMs },
+  );
+  const endpointController = endpointBuilder.build(
+    endpointGate.reconciler(endpointReconciler.reconcile),
+    {
+      addCache: (c) => manager.addCache(endpointGate.cache(c)),
+      addController: (c) => manager.addController(c),
+    },
     { reconcileTimeoutMs: config.reconcileTimeoutMs, initialSpreadMs: config.resyncMs },
   );
   // [see-it] conditions of the resources, counted from the cache while this process reconciles.
-  resourceMetrics(registry, {
-    kind: KIND,
-    objects: () => builder.primaryObjects() as VpcEndpointService[],
-    active: () => manager.isLeader(),
-    clock,
-  });
+  resourceMetrics(registry, [
+    {
+      kind: KIND,
+      objects: () => serviceBuilder.primaryObjects() as VpcEndpointService[],
+      active: () => manager.isLeader(),
+      clock,
+    },
+    {
+      kind: ENDPOINT_KIND,
+      objects: () => endpointBuilder.primaryObjects() as VpcEndpoint[],
+      active: () => manager.isLeader(),
+      clock,
+    },
+  ]);
+
+  /** One managed kind's controller builder: its source, event hook, priorities, scope and workers. */
+  function managedBuilder<O extends ManagedObject & KubernetesObject>(b: {
+    name: string;
+    metrics: RuntimeMetrics;
+    kind: KindDescriptor;
+    reconciler: ManagedReconciler<O, VpcepClient, ManagedStatus>;
+    onEvent: (key: string, obj: O, event: InformerEvent, initial: boolean) => void;
+  }): ControllerBuilder {
+    const filter = new TriggerFilter();
+    return new ControllerBuilder(b.name, { kc, clock, log, metrics: b.metrics })
+      .forKind(
+        customResourceSource<O>(b.kind, custom),
+        (key, obj, event, info) => {
+          b.onEvent(key, obj, event, info?.initial === true);
+          if (event === 'delete') credentials.forget(obj.metadata.uid ?? key);
+          return filter.shouldEnqueue(key, obj, event);
+        },
+        // Users' changes first: settled objects found at start are rechecked spread over their own
+        // period (the resync, or sooner for those the adapter polls).
+        { settled: (obj) => isSettled(obj, b.kind), spreadMs: (obj) => b.reconciler.resyncFor(obj) },
+      )
+      .namespaces(config.namespaces)
+      .selector(config.selector) // [shards] only the resources of this shard
+      .workers(config.maxConcurrentReconciles);
+  }
   await manager.start();
   const ports = manager.ports();
   log.info({ metricsPort: ports?.metricsPort, healthPort: ports?.healthPort, identity }, 'operator started');

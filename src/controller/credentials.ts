@@ -188,7 +188,8 @@ export class CredentialResolver {
    */
   async resolve(cr: ManagedObject): Promise<ResolvedClient> {
     const ns = cr.metadata.namespace ?? 'default';
-    const resourceKey = `${ns}/${cr.metadata.name ?? ''}`;
+    // The UID tells apart resources of different kinds with the same name.
+    const resourceKey = cr.metadata.uid || `${ns}/${cr.metadata.name ?? ''}`;
     const ref = cr.spec.credentialsSecretRef?.name;
     const g = ref ? await this.fromSecret(ns, ref) : this.fromDefaults(ns);
     const { values, source } = g;
@@ -243,7 +244,10 @@ export class CredentialResolver {
     return true;
   }
 
-  /** The resource `key` (`namespace/name`) is gone: its client is closed unless another resource uses it. */
+  /**
+   * The resource `key` (its UID; `namespace/name` for an object without one) is gone: its client is
+   * closed unless another resource uses it.
+   */
   forget(key: string): void {
     const fp = this.usedBy.get(key);
     if (fp === undefined) return;

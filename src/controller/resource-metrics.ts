@@ -42,8 +42,8 @@ function timeOf(v: Date | string | undefined): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-/** Registers the two gauges in `registry` (see the module doc). Call once per kind and registry. */
-export function resourceMetrics(registry: Registry, opts: ResourceMetricsOptions): void {
+/** Registers the two gauges in `registry` (see the module doc), one series set per kind. Call once per registry. */
+export function resourceMetrics(registry: Registry, kinds: readonly ResourceMetricsOptions[]): void {
   new Gauge({
     name: 'vpcep_resources',
     help: 'Managed resources by condition (Ready, Synced), its status and reason, from the informer cache',
@@ -51,21 +51,23 @@ export function resourceMetrics(registry: Registry, opts: ResourceMetricsOptions
     registers: [registry],
     collect() {
       this.reset();
-      if (!opts.active()) return;
-      const counts = new Map<string, { condition: string; status: string; reason: string; n: number }>();
-      for (const obj of opts.objects()) {
-        for (const type of CONDITIONS) {
-          const c = getCondition(obj.status?.conditions, type);
-          const status = c?.status ?? 'Unknown';
-          const reason = c?.reason || 'NoCondition';
-          const key = `${type}\u0000${status}\u0000${reason}`;
-          const entry = counts.get(key) ?? { condition: type, status, reason, n: 0 };
-          entry.n++;
-          counts.set(key, entry);
+      for (const opts of kinds) {
+        if (!opts.active()) continue;
+        const counts = new Map<string, { condition: string; status: string; reason: string; n: number }>();
+        for (const obj of opts.objects()) {
+          for (const type of CONDITIONS) {
+            const c = getCondition(obj.status?.conditions, type);
+            const status = c?.status ?? 'Unknown';
+            const reason = c?.reason || 'NoCondition';
+            const key = `${type}\u0000${status}\u0000${reason}`;
+            const entry = counts.get(key) ?? { condition: type, status, reason, n: 0 };
+            entry.n++;
+            counts.set(key, entry);
+          }
         }
+        for (const e of counts.values())
+          this.set({ kind: opts.kind, condition: e.condition, status: e.status, reason: e.reason }, e.n);
       }
-      for (const e of counts.values())
-        this.set({ kind: opts.kind, condition: e.condition, status: e.status, reason: e.reason }, e.n);
     },
   });
   new Gauge({
@@ -75,17 +77,19 @@ export function resourceMetrics(registry: Registry, opts: ResourceMetricsOptions
     registers: [registry],
     collect() {
       this.reset();
-      if (!opts.active()) return;
-      const now = opts.clock.now();
-      let oldest = 0;
-      for (const obj of opts.objects()) {
-        if (obj.metadata?.deletionTimestamp) continue;
-        const ready = getCondition(obj.status?.conditions, 'Ready');
-        if (ready?.status === 'True') continue;
-        const since = timeOf(ready?.lastTransitionTime) ?? timeOf(obj.metadata?.creationTimestamp);
-        if (since !== undefined) oldest = Math.max(oldest, (now - since) / 1000);
+      for (const opts of kinds) {
+        if (!opts.active()) continue;
+        const now = opts.clock.now();
+        let oldest = 0;
+        for (const obj of opts.objects()) {
+          if (obj.metadata?.deletionTimestamp) continue;
+          const ready = getCondition(obj.status?.conditions, 'Ready');
+          if (ready?.status === 'True') continue;
+          const since = timeOf(ready?.lastTransitionTime) ?? timeOf(obj.metadata?.creationTimestamp);
+          if (since !== undefined) oldest = Math.max(oldest, (now - since) / 1000);
+        }
+        this.set({ kind: opts.kind }, oldest);
       }
-      this.set({ kind: opts.kind }, oldest);
     },
   });
 }

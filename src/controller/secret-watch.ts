@@ -7,7 +7,7 @@
  * by the credential resolver when a resource is reconciled.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { VpcEndpointService } from '../api/types.js';
+import type { ManagedObject } from '../managed/kind.js';
 import type { InformerEvent } from '../runtime/informer-supervisor.js';
 import { metadataSource, type MetadataSource } from '../runtime/metadata-source.js';
 
@@ -22,7 +22,7 @@ export class SecretReferences {
   private readonly byResource = new Map<string, string>();
 
   /** Updates the index from one event of the resource `key`. */
-  observe(key: string, obj: VpcEndpointService, event: InformerEvent): void {
+  observe(key: string, obj: ManagedObject, event: InformerEvent): void {
     const ref = obj.spec?.credentialsSecretRef?.name;
     const secret = event !== 'delete' && ref ? `${obj.metadata.namespace ?? 'default'}/${ref}` : undefined;
     const before = this.byResource.get(key);
@@ -74,18 +74,23 @@ export interface SecretVersions {
  * Secret's version is known before any resource names it, whichever informer lists first), and it
  * enqueues exactly the resources that name that Secret, only when the event is news (a new
  * resourceVersion, or a deletion); a relist of unchanged Secrets, and every Secret no resource names,
- * enqueue nothing. The versions are what lets those passes through the lifecycle's gates.
+ * enqueue nothing. The versions are what lets those passes through the lifecycle's gates. `others`:
+ * the resources of other kinds (other controllers) that name Secrets, enqueued the same way.
  */
 export function secretEventMapper(
   refs: SecretReferences,
   versions: SecretVersions,
-): (secret: KubernetesObject, event: InformerEvent) => string[] {
-  return (secret, event) => {
+  others: ReadonlyArray<{ refs: SecretReferences; enqueue: (key: string) => void }> = [],
+): (secret: KubernetesObject, event: InformerEvent, info?: { initial: boolean }) => string[] {
+  return (secret, event, info) => {
     const ns = secret.metadata?.namespace;
     const name = secret.metadata?.name;
     if (!ns || !name) return [];
     const news = versions.secretChanged(ns, name, secret.metadata?.resourceVersion, event === 'delete');
-    return news && refs.referenced(ns, name) ? refs.keysFor(ns, name) : [];
+    if (!news) return [];
+    // Other kinds' resources (their controllers' own initial lists cover them at start).
+    if (!info?.initial) for (const o of others) for (const key of o.refs.keysFor(ns, name)) o.enqueue(key);
+    return refs.referenced(ns, name) ? refs.keysFor(ns, name) : [];
   };
 }
 

@@ -108,6 +108,12 @@ export interface ExternalAdapter<O extends ManagedObject, C, St extends ManagedS
    * The only adapter hook that writes Kubernetes, and only objects it owns (owner reference).
    */
   dependents?(obj: O, seen: Observation<St, R>, ctx: CallContext): Promise<Wait | undefined>;
+  /**
+   * A value that changes whenever other objects this one acts on changed (e.g. the in-cluster endpoints
+   * connecting to a service): a change lets the next pass through the steady-state gate, like a
+   * changed credentials Secret. Read from caches only; undefined: nothing related.
+   */
+  relatedVersion?(obj: O): string | undefined;
   /** Kind-specific verdicts (codes the generic table does not know); undefined: the generic verdict. */
   verdict?(err: CloudError, source: string): ErrorVerdict | undefined;
   /**

@@ -79,6 +79,8 @@ export interface Memo {
   terminalAnnotations?: string;
   /** The credential source's `version` when the last pass went past the gate (see policies.ts). */
   credentialsVersion?: string;
+  /** The adapter's `relatedVersion` when the last pass went past the gate. */
+  relatedVersion?: string;
   /** When this process sent the DELETE. */
   deleteSentAt?: number;
 }

@@ -79,8 +79,9 @@ function projectMoved<O extends ManagedObject, C, St extends ManagedStatus>(
  * `proceed`, or the result to return without touching the cloud: a terminal verdict already recorded
  * for this generation (rechecked slowly only for reasons outside the spec, or at once when the
  * adoption or policy annotation changed, or, for a credentials verdict, when the credentials changed),
- * or a sync younger than the resync period (unless the credentials changed since: a rotated Secret is
- * tried at once). Credentials "changed" when the source's `version(obj)` differs from the one noted
+ * or a sync younger than the resync period (unless the credentials, or the related objects the
+ * adapter's `relatedVersion` summarizes, changed since: a rotated Secret is tried at once, and so is a
+ * service whose in-cluster endpoint just asked to connect). Credentials "changed" when the source's `version(obj)` differs from the one noted
  * when the last pass went past this gate ({@link noteCredentials}).
  */
 export function gate<O extends ManagedObject, C, St extends ManagedStatus>(
@@ -93,6 +94,9 @@ export function gate<O extends ManagedObject, C, St extends ManagedStatus>(
   const version = r.opts.credentials.version?.(obj);
   const credentialsChanged =
     version !== undefined && memo.credentialsVersion !== undefined && version !== memo.credentialsVersion;
+  const related = r.opts.adapter.relatedVersion?.(obj);
+  const relatedChanged =
+    related !== undefined && memo.relatedVersion !== undefined && related !== memo.relatedVersion;
   const synced = getCondition(obj.status?.conditions, 'Synced');
   if (
     synced?.status === 'False' &&
@@ -114,6 +118,7 @@ export function gate<O extends ManagedObject, C, St extends ManagedStatus>(
   const ready = getCondition(obj.status?.conditions, 'Ready');
   if (
     !credentialsChanged &&
+    !relatedChanged &&
     ready?.status === 'True' &&
     memo.syncedAt !== undefined &&
     memo.syncedGeneration === generation &&
@@ -135,4 +140,5 @@ export function noteCredentials<O extends ManagedObject, C, St extends ManagedSt
   p: Pass<O, St>,
 ): void {
   p.memo.credentialsVersion = r.opts.credentials.version?.(p.obj);
+  p.memo.relatedVersion = r.opts.adapter.relatedVersion?.(p.obj);
 }

@@ -46,6 +46,8 @@ export const Reason = {
   Rejected: 'Rejected',
   /** The Service to publish exists and another owner's: never overwritten. */
   PublishConflict: 'PublishConflict',
+  /** The apiserver refused the published Service or EndpointSlice (the message says why). */
+  PublishFailed: 'PublishFailed',
   /** The endpoint has no DNS name or IP to publish yet. */
   PublishPending: 'PublishPending',
   /** The spec asks to publish a Service but the operator runs with publishing off (or may not). */

@@ -158,14 +158,15 @@ export class ControllerBuilder {
    */
   forKind<T extends KubernetesObject>(
     source: Source<T>,
-    shouldEnqueue: (key: string, obj: T, event: InformerEvent) => boolean = () => true,
+    shouldEnqueue: (key: string, obj: T, event: InformerEvent, info: InformerEventInfo) => boolean = () =>
+      true,
     opts: ForKindOptions<T> = {},
   ): this {
     this.primary = {
       source: source as Source<KubernetesObject>,
       onEvent: (obj, event, info, enqueue) => {
         const key = `${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? ''}`;
-        if (!shouldEnqueue(key, obj as T, event)) return;
+        if (!shouldEnqueue(key, obj as T, event, info)) return;
         if (info.initial && event !== 'delete') {
           if (opts.settled && !opts.settled(obj as T)) enqueue(key, 'change');
           else enqueue(key, 'spread', opts.spreadMs?.(obj as T));

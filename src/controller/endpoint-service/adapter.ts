@@ -85,11 +85,14 @@ export type EndpointServiceAdapter = ExternalAdapter<
 export interface EndpointServiceAdapterOptions {
   /** The in-cluster `VpcEndpoint` of a connection, for `acceptInCluster` (absent: the rule matches none). */
   endpoints?: EndpointLookup;
+  /** Summarizes the in-cluster endpoints connecting to a service (see `relatedVersion`). */
+  related?: (obj: VpcEndpointService) => string | undefined;
 }
 
 /** See the module doc. */
 export function makeEndpointServiceAdapter(o: EndpointServiceAdapterOptions = {}): EndpointServiceAdapter {
   return {
+    ...(o.related ? { relatedVersion: o.related } : {}),
     async observe(client, id, ctx) {
       try {
         return observation(await client.getService(id, call(ctx)));

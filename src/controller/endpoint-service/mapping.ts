@@ -11,11 +11,7 @@ import type {
 } from '../../cloud/wire.js';
 import { OWNERSHIP_TAG_KEY, SPEC_DEFAULTS } from '../../api/constants.js';
 import { userTags } from '../tags.js';
-import type {
-  PortMappingSpec,
-  VpcEndpointServiceSpec,
-  VpcEndpointServiceStatus,
-} from '../../api/types.js';
+import type { PortMappingSpec, VpcEndpointServiceSpec, VpcEndpointServiceStatus } from '../../api/types.js';
 
 /** Spec fields the cloud can change in place (one PUT), in the order {@link diffMutable} reports them. */
 export const MUTABLE_FIELDS = [

@@ -22,7 +22,7 @@ import type {
   UpdateStep,
   Wait,
 } from '../../managed/adapter.js';
-import { parseCloudTime, pollDelay } from '../../managed/timing.js';
+import { parseCloudTime, pollDelay, QUOTA_RECHECK_MS } from '../../managed/timing.js';
 import { describeCloudError, Reason, type ErrorVerdict } from '../../managed/verdicts.js';
 import { tagsStep } from '../tags.js';
 import {
@@ -163,6 +163,8 @@ export interface EndpointAdapterOptions {
     service: ResolvedService | undefined,
     ctx: CallContext,
   ) => Promise<Wait | undefined>;
+  /** Summarizes the service side of an endpoint's connection (see `relatedVersion`). */
+  related?: (obj: VpcEndpointResource) => string | undefined;
   /** For the pending-poll cadence. */
   now?: () => number;
 }
@@ -184,6 +186,7 @@ export function makeEndpointAdapter(o: EndpointAdapterOptions): EndpointAdapter 
     return r;
   };
   return {
+    ...(o.related ? { relatedVersion: o.related } : {}),
     async observe(client, id, ctx) {
       try {
         return observation(await client.getEndpoint(id, call(ctx)), now());
@@ -243,6 +246,8 @@ export function makeEndpointAdapter(o: EndpointAdapterOptions): EndpointAdapter 
           recheckMs: SERVICE_WAIT_MS,
           message: `${message}; check the service this endpoint names`,
         };
+      if (isCode(err, 'Endpoint.1018'))
+        return { reason: Reason.QuotaExceeded, terminal: true, recheckMs: QUOTA_RECHECK_MS, message };
       if (isCode(err, 'EndPoint.2004'))
         return { reason: Reason.ServiceNotReady, terminal: false, recheckMs: SERVICE_WAIT_MS, message };
       return undefined;

@@ -26,17 +26,19 @@ import type {
 import type { VpcEndpoint } from '../../cloud/wire.js';
 import type { CallContext, Observation, Wait } from '../../managed/adapter.js';
 import { Reason } from '../../managed/verdicts.js';
-import { httpStatusOf, isNotFound } from '../../runtime/api-errors.js';
+import { describeError, httpStatusOf, isNotFound } from '../../runtime/api-errors.js';
 import { jsonEqual } from '../../runtime/json.js';
 import { withSignal } from '../../runtime/kube-options.js';
 import type { ResolvedService } from './service-ref.js';
 
 /** Label on published objects: the UID of the `VpcEndpoint` that owns them. */
 export const LABEL_ENDPOINT_UID = `${GROUP}/endpoint-uid`;
-/** `app.kubernetes.io/managed-by` value, and the EndpointSlice controller name. */
-const MANAGER = `${GROUP}/operator`;
+/** The EndpointSlice's `endpointslice.kubernetes.io/managed-by` (a label value: no `/`). */
+const MANAGER = 'vpcep-operator.huaweicloud.io';
 /** Recheck of a conflict or a refusal (a human must act; the resource's own events come sooner). */
 export const PUBLISH_RECHECK_MS = 5 * 60_000;
+/** Retry of a publish the apiserver refused (invalid, unavailable). */
+export const PUBLISH_RETRY_MS = 30_000;
 
 /** Options of {@link Publisher}. */
 export interface PublisherOptions {
@@ -216,7 +218,13 @@ export class Publisher {
           recheckMs: PUBLISH_RECHECK_MS,
           routine: true,
         };
-      throw e;
+      if (httpStatusOf(e) === 409) throw e; // a concurrent write: the next pass reads afresh
+      const { message } = describeError(e);
+      return {
+        reason: Reason.PublishFailed,
+        message: `publishing the Service failed: ${message.slice(0, 512)}`,
+        recheckMs: PUBLISH_RETRY_MS,
+      };
     }
   }
 

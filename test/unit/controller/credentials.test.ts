@@ -288,9 +288,9 @@ describe('CredentialResolver: clients, limiters and their lifetime', () => {
     r.setSecret('a', 'creds', { accessKey: 'AK1', secretKey: 'SK2' });
     await r.resolver.resolve(cr('a', 'creds', {}, 'one'));
     expect(r.closed).toEqual([]);
-    r.resolver.forget('a/two');
+    r.resolver.forget('uid-two');
     expect(r.closed).toEqual([one.client]);
-    r.resolver.forget('a/one');
+    r.resolver.forget('uid-one');
     expect(r.closed).toHaveLength(2);
     expect(r.resolver.size()).toBe(0);
   });

@@ -22,6 +22,7 @@ local degraded = {
   ServiceNotFound = true,
   PublishConflict = true,
   PublishDisabled = true,
+  PublishFailed = true,
 }
 
 -- Not terminal: the operator waits as asked, or for the other side, and retries by itself.
