@@ -21,6 +21,9 @@ throttling, fault injection). Prints "vpcep-simulator listening on http://HOST:P
   --secret-key SK          (env HUAWEICLOUD_SDK_SK)
   --project-id ID          (env HUAWEICLOUD_SDK_PROJECT_ID)
   --domain-id ID           account id of the credential (default derived from the project id)
+  --credential AK:SK:PROJECT[:DOMAIN]
+                           a further account's credential, scoped to its own project, with its account
+                           (domain) id (default derived from the project id); repeatable
   --region R               region in full service names (default cn-north-4; env HUAWEICLOUD_REGION)
   --auth-token T           accept X-Auth-Token T for the project (repeatable)
   --iam-user N:P:D         IAM user N, password P, account (domain) name D for
@@ -118,6 +121,24 @@ function parseIamArgs(values: {
   return out;
 }
 
+/**
+ * `--credential AK:SK:PROJECT_ID[:DOMAIN_ID]` entries to further identities (`SimulatorOptions.credentials`).
+ * Split on `:`, so none of the four may hold one; throws naming the flag (never echoing the value) on
+ * any other shape.
+ */
+function parseCredentials(values: string[] | undefined): SimulatorOptions['credentials'] {
+  if (!values) return undefined;
+  return values.map((v) => {
+    const parts = v.split(':');
+    if ((parts.length !== 3 && parts.length !== 4) || parts.some((p) => p === ''))
+      throw new Error(
+        `--credential needs AK:SK:PROJECT_ID[:DOMAIN_ID] (got ${String(parts.length)} fields; the value is not echoed, it holds a secret key)`,
+      );
+    const [accessKey = '', secretKey = '', projectId = '', domainId] = parts;
+    return { accessKey, secretKey, projectId, ...(domainId !== undefined ? { domainId } : {}) };
+  });
+}
+
 /** Parses argv (without `node` and the script) and the environment into options; throws on bad input. */
 export function parseSimulatorArgs(
   argv: string[],
@@ -133,6 +154,7 @@ export function parseSimulatorArgs(
       'secret-key': { type: 'string' },
       'project-id': { type: 'string' },
       'domain-id': { type: 'string' },
+      credential: { type: 'string', multiple: true },
       region: { type: 'string' },
       'auth-token': { type: 'string', multiple: true },
       'iam-user': { type: 'string', multiple: true },
@@ -208,6 +230,8 @@ export function parseSimulatorArgs(
   };
   if (shape !== undefined) opts.failedErrorShape = shape;
   if (values['domain-id']) opts.domainId = values['domain-id'];
+  const more = parseCredentials(values.credential);
+  if (more) opts.credentials = more;
   if (values['dns-domain']) opts.dnsDomain = values['dns-domain'];
   if (values['auth-token']) opts.authTokens = values['auth-token'];
   Object.assign(opts, parseIamArgs(values));

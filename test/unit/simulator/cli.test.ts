@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { parseSimulatorArgs, runSimulatorCli } from '../../../src/simulator/cli.js';
+import { startSimulator, type SimulatorOptions } from '../../../src/simulator/index.js';
 import { call, PROJECT } from './helpers.js';
 
 describe('vpcep-simulator CLI', () => {
@@ -128,6 +129,61 @@ describe('vpcep-simulator CLI', () => {
     });
     expect(parseSimulatorArgs(creds, {})).not.toHaveProperty('dnsDomain');
     expect(() => parseSimulatorArgs([...creds, '--endpoint-quota', 'many'], {})).toThrow(/--endpoint-quota/);
+  });
+
+  it('--credential adds accounts, each in its own project, and the simulator serves them', async () => {
+    const creds = ['--access-key', 'a', '--secret-key', 's', '--project-id', PROJECT];
+    const PARTNER_PROJECT = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+    const o = parseSimulatorArgs(
+      [
+        ...creds,
+        '--credential',
+        `partner-ak:partner-sk:${PARTNER_PROJECT}:5e1d2c3b4a5968778695a4b3c2d1e0f9`,
+        '--credential',
+        'third-ak:third-sk:third-project',
+      ],
+      {},
+    );
+    expect(o).toMatchObject({
+      credentials: [
+        {
+          accessKey: 'partner-ak',
+          secretKey: 'partner-sk',
+          projectId: PARTNER_PROJECT,
+          domainId: '5e1d2c3b4a5968778695a4b3c2d1e0f9',
+        },
+        { accessKey: 'third-ak', secretKey: 'third-sk', projectId: 'third-project' },
+      ],
+    });
+    expect((o as { credentials: object[] }).credentials[1]).not.toHaveProperty('domainId');
+    expect(parseSimulatorArgs(creds, {})).not.toHaveProperty('credentials');
+    for (const bad of ['ak:sk', 'ak:sk:p:d:extra', 'ak::p', ':sk:p'])
+      expect(() => parseSimulatorArgs([...creds, '--credential', bad], {})).toThrow(/--credential needs/);
+    // The message never echoes the value (it holds a secret key).
+    expect(() => parseSimulatorArgs([...creds, '--credential', 'ak:very-secret'], {})).toThrow(
+      /^(?!.*very-secret)/,
+    );
+
+    const sim = await startSimulator(o as SimulatorOptions);
+    try {
+      const own = await call(sim.url, {
+        method: 'GET',
+        path: `/v1/${PARTNER_PROJECT}/vpc-endpoints`,
+        ak: 'partner-ak',
+        sk: 'partner-sk',
+      });
+      expect(own.status).toBe(200);
+      // The partner's credential is scoped to its own project, not the primary one.
+      const other = await call(sim.url, {
+        method: 'GET',
+        path: `/v1/${PROJECT}/vpc-endpoints`,
+        ak: 'partner-ak',
+        sk: 'partner-sk',
+      });
+      expect(other.status).toBe(400);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('prints only the ready line on stdout, serves, and stops on SIGTERM', async () => {
