@@ -162,6 +162,26 @@ function rssOf(pid: number | undefined): { rss: number; hwm: number } | undefine
   }
 }
 
+/**
+ * The operator's V8 heap from its own /metrics (prom-client's default `nodejs_heap_size_*_bytes`), in
+ * MiB: what of the RSS is live JavaScript objects (used) and what the heap holds (total).
+ */
+async function heapOf(op: OperatorProcess | undefined): Promise<{ used: number; total: number } | undefined> {
+  const line = op?.lines.find((l) => l.includes('operator started') && l.includes('metricsPort'));
+  if (!line) return undefined;
+  try {
+    const port = (JSON.parse(line) as { metricsPort?: number }).metricsPort;
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const val = (name: string): number =>
+      Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]) / 2 ** 20;
+    const used = val('nodejs_heap_size_used_bytes');
+    const total = val('nodejs_heap_size_total_bytes');
+    return Number.isFinite(used) ? { used, total } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resolves once the operator logged its health port and `/readyz` answers 200 (caches synced). */
 async function operatorReady(op: OperatorProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -412,6 +432,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     const steadyMs = nowMs() - steadyStart;
     const kubeSteady = await sampleWrites(k.kc, GROUP, PLURAL);
     const steadyRss = rssOf(op.proc.pid);
+    const steadyHeap = await heapOf(op);
 
     // ---- restart: SIGTERM, a new operator at the defaults; a new resource 3 s after it is ready ----------
     resetCounters();
@@ -428,6 +449,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     while (nowMs() - restartReady < RESTART_WINDOW_MS) await sleep(100);
     calls.stop();
     const restartRss = rssOf(op.proc.pid);
+    const restartHeap = await heapOf(op);
     const restartWindowMs = nowMs() - restartReady;
     const cloudRestart = sim.controls.counters();
     const throttledRestart = throttledNow();
@@ -652,10 +674,15 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     const steadyGets = cloudSteady['get'] ?? 0;
     // One GET and one connection list per resource per resync, unless --cloud-qps cannot grant that many.
     const expectedGets = Math.min((N * steadyMs) / (RESYNC_S * 1000), (QPS * steadyMs) / 1000 / 2);
-    const rssRow = (label: string, r: { rss: number; hwm: number } | undefined): Cell[] => [
+    const rssRow = (
+      label: string,
+      r: { rss: number; hwm: number } | undefined,
+      h?: { used: number; total: number },
+    ): Cell[] => [
       label,
       r ? `${num(r.rss)} MiB` : 'n/a',
       r ? `${num(r.hwm)} MiB` : 'n/a',
+      h ? `${num(h.used)} / ${num(h.total)} MiB` : 'n/a',
     ];
     printTable(
       `scale: steady state (${secs(steadyMs)} window after all Ready, --resync-period ${RESYNC_S}s)`,
@@ -677,11 +704,11 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     );
     printTable(
       'scale: operator memory (/proc/<pid>/status)',
-      ['operator', 'VmRSS', 'VmHWM (peak)'],
+      ['operator', 'VmRSS', 'VmHWM (peak)', 'V8 heap used / total'],
       [
         rssRow('idle, 0 resources', idleRss),
-        rssRow(`steady, ${N} Ready`, steadyRss),
-        rssRow(`restarted, end of its ${secs(RESTART_WINDOW_MS)} window`, restartRss),
+        rssRow(`steady, ${N} Ready`, steadyRss, steadyHeap),
+        rssRow(`restarted, end of its ${secs(RESTART_WINDOW_MS)} window`, restartRss, restartHeap),
       ],
       [
         idleRss && steadyRss
