@@ -21,10 +21,11 @@
 import type { KubernetesListObject } from '@kubernetes/client-node';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GROUP, OWNERSHIP_TAG_KEY, PLURAL, VERSION } from '../../src/api/constants.js';
-import type { VpcEndpointService } from '../../src/api/types.js';
+import { ENDPOINT_PLURAL, GROUP, OWNERSHIP_TAG_KEY, PLURAL, VERSION } from '../../src/api/constants.js';
+import type { VpcEndpoint, VpcEndpointService } from '../../src/api/types.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import { restartApiserver } from '../integration/support/apiserver.js';
+import { createEndpointCR, deleteEndpointCR } from '../integration/support/endpoints.js';
 import { eventually, testKube, type TestKube } from '../integration/support/kube.js';
 import {
   cond,
@@ -91,8 +92,18 @@ const RATES: ChaosRates =
       };
 /** Creates that take effect and lose their response (reset, then 504): 2 + 2, or r of the creates. */
 const DROPS = FAULT_RATE === undefined ? 2 : Math.max(2, Math.round((RESOURCES * FAULT_RATE) / 2));
+/** `VpcEndpoint`s connecting to surviving services by serviceRef (a third of them deleted again). */
+const ENDPOINTS = Math.max(2, Math.floor(RESOURCES / 4));
+/** Endpoint creates that take effect and lose their response, after the service drops: 1 + 1, or r. */
+const ENDPOINT_DROPS = FAULT_RATE === undefined ? 1 : Math.max(1, Math.round((ENDPOINTS * FAULT_RATE) / 2));
 
 const ref = (namespace: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace });
+const endpointRef = (namespace: string) => ({
+  group: GROUP,
+  version: VERSION,
+  plural: ENDPOINT_PLURAL,
+  namespace,
+});
 
 /** A consumer account the policy accepts, and one it leaves pending (both whitelisted). */
 const GOOD = 'c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0';
@@ -117,7 +128,17 @@ interface Observed {
   names: Map<string, string>;
   /** Cloud service id -> owner tag value ('' when untagged), for every service ever seen. */
   ownerBySvc: Map<string, string>;
+  /** Cloud VPC endpoint id -> owner tag value, for every endpoint ever seen. */
+  ownerByEndpoint: Map<string, string>;
   samples: number;
+}
+
+/** The cloud VPC endpoints carrying `uid` as owner tag, now. */
+function endpointsOwnedBy(sim: Simulator, uid: string): string[] {
+  return sim.controls
+    .endpoints()
+    .filter((e) => e.tags?.some((t) => t.key === OWNERSHIP_TAG_KEY && t.value === uid))
+    .map((e) => e.id);
 }
 
 /** The cloud services carrying `uid` as owner tag, now. */
@@ -204,6 +225,12 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
     )) as KubernetesListObject<VpcEndpointService>;
     return list.items;
   }
+  async function listEndpoints(): Promise<VpcEndpoint[]> {
+    const list = (await k.custom.listNamespacedCustomObject(
+      endpointRef(ns),
+    )) as KubernetesListObject<VpcEndpoint>;
+    return list.items;
+  }
 
   it(
     'converges to exactly one tagged cloud service per live resource, and none for deleted ones',
@@ -217,6 +244,8 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
       const faults = new ChaosFaults(sim, tally, RATES, mulberry32(SEED ^ 0x2545f491), [
         { mode: 'reset', count: DROPS },
         { mode: '504', count: DROPS },
+        { mode: 'reset', count: ENDPOINT_DROPS, operation: 'createEndpoint' },
+        { mode: '504', count: ENDPOINT_DROPS, operation: 'createEndpoint' },
       ]);
 
       // ---- the plan, all drawn from the seed up front ------------------------------------------------
@@ -281,22 +310,46 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
           },
         );
       }
+      // Consumers in the cluster: VpcEndpoints by serviceRef, to the policy services first (accepted by
+      // acceptInCluster, the service's own namespace) and then to services without approval.
+      const survivorsPlan = names.filter((n) => !toDelete.has(n));
+      const endpointTargets = new Map<string, string>(); // endpoint name -> service name
+      for (let i = 0; i < ENDPOINTS; i++) {
+        const target = survivorsPlan[i % survivorsPlan.length] ?? names[0] ?? '';
+        endpointTargets.set(`ep-${String(i).padStart(3, '0')}`, target);
+      }
+      const endpointsToDelete = new Set([...endpointTargets.keys()].slice(0, Math.floor(ENDPOINTS / 3)));
+      for (const n of withConsumers) {
+        const spec = specs.get(n) ?? specFor();
+        specs.set(n, {
+          ...spec,
+          connectionApproval: { ...spec.connectionApproval, acceptInCluster: { namespaces: [] } },
+        });
+      }
       const changeAt = Math.floor(chaosMs * 0.5);
       const deleteAt = Math.floor(chaosMs * 0.6);
 
       // ---- the observer: status ids and cloud services over time ---------------------------------------
-      const seen: Observed = { idsByUid: new Map(), names: new Map(), ownerBySvc: new Map(), samples: 0 };
+      const seen: Observed = {
+        idsByUid: new Map(),
+        names: new Map(),
+        ownerBySvc: new Map(),
+        ownerByEndpoint: new Map(),
+        samples: 0,
+      };
       /** endpoint id -> every connection status it ever showed in the cloud. */
       const connStates = new Map<string, Set<string>>();
       const observe = async (): Promise<void> => {
         for (const s of sim.controls.services())
           if (!seen.ownerBySvc.has(s.id)) seen.ownerBySvc.set(s.id, ownerOf(s.tags));
+        for (const e of sim.controls.endpoints())
+          if (!seen.ownerByEndpoint.has(e.id)) seen.ownerByEndpoint.set(e.id, ownerOf(e.tags));
         for (const c of sim.controls.allConnections()) {
           const states = connStates.get(c.id) ?? new Set<string>();
           if (c.status) states.add(c.status);
           connStates.set(c.id, states);
         }
-        for (const cr of await listCRs()) {
+        for (const cr of [...(await listCRs()), ...(await listEndpoints())]) {
           const uid = cr.metadata.uid ?? '';
           seen.names.set(uid, cr.metadata.name ?? '');
           const id = cr.status?.id;
@@ -378,6 +431,18 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
               ),
             (e) => statusOf(e) === 409, // created before the connection dropped
           );
+          // Its in-cluster consumers right after it (they wait for its id: ServiceNotReady).
+          for (const [ep, target] of endpointTargets)
+            if (target === name)
+              await retrying(
+                () =>
+                  createEndpointCR(k.custom, ns, ep, {
+                    serviceRef: { name },
+                    vpcId: seededUuid(plan),
+                    subnetId: seededUuid(plan),
+                  }),
+                (e) => statusOf(e) === 409,
+              );
         }
       })();
       const changer = (async () => {
@@ -415,6 +480,11 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
         for (const name of toDelete)
           await retrying(
             () => deleteCR(k.custom, ns, name),
+            (e) => statusOf(e) === 404,
+          );
+        for (const name of endpointsToDelete)
+          await retrying(
+            () => deleteEndpointCR(k.custom, ns, name),
             (e) => statusOf(e) === 404,
           );
       })();
@@ -488,6 +558,7 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
       faults.stop();
       sim.controls.setThrottle({ qps: 0 });
       const survivors = names.filter((n) => !toDelete.has(n));
+      const endpointSurvivors = [...endpointTargets.keys()].filter((n) => !endpointsToDelete.has(n));
       // What is still not converged, in words (printed when the wait times out).
       let pendingWhy = '';
       const stillPending = async (): Promise<string> => {
@@ -509,6 +580,22 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
         }
         if (sim.controls.services().length !== survivors.length)
           why.push(`${sim.controls.services().length} services for ${survivors.length} survivors`);
+        const eps = new Map((await listEndpoints()).map((e) => [e.metadata.name ?? '', e]));
+        for (const n of endpointsToDelete) if (eps.has(n)) why.push(`${n} not deleted`);
+        for (const n of endpointSurvivors) {
+          const ep = eps.get(n);
+          if (!ep || !isReady(ep) || !ep.status?.id) {
+            const c = cond(ep, 'Ready');
+            why.push(`${n} not Ready (${c?.reason ?? '-'}: ${(c?.message ?? '').slice(0, 160)})`);
+          } else if (endpointsOwnedBy(sim, ep.metadata.uid ?? '').join() !== ep.status.id)
+            why.push(
+              `${n} owns ${endpointsOwnedBy(sim, ep.metadata.uid ?? '').join() || 'nothing'}, status ${ep.status.id}`,
+            );
+        }
+        if (sim.controls.endpoints().length !== endpointSurvivors.length)
+          why.push(
+            `${sim.controls.endpoints().length} cloud endpoints for ${endpointSurvivors.length} survivors`,
+          );
         const conns = new Map(sim.controls.allConnections().map((c) => [c.id, c.status]));
         for (const c of consumers)
           if (conns.get(c.endpointId) !== c.final)
@@ -542,6 +629,19 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
       const liveNow = new Set(survivors.map((n) => finalCRs.get(n)?.metadata.uid ?? ''));
       const everOwned = new Map<string, number>();
       for (const owner of seen.ownerBySvc.values()) everOwned.set(owner, (everOwned.get(owner) ?? 0) + 1);
+      const finalEndpoints = new Map((await listEndpoints()).map((e) => [e.metadata.name ?? '', e]));
+      const liveEndpoints = new Set(endpointSurvivors.map((n) => finalEndpoints.get(n)?.metadata.uid ?? ''));
+      const everOwnedEp = new Map<string, number>();
+      for (const owner of seen.ownerByEndpoint.values())
+        everOwnedEp.set(owner, (everOwnedEp.get(owner) ?? 0) + 1);
+      const endpointsFound = {
+        duplicates: [...everOwnedEp.entries()].filter(([o, n]) => o !== '' && n > 1).length,
+        untagged: everOwnedEp.get('') ?? 0,
+        orphans: sim.controls.endpoints().filter((e) => !liveEndpoints.has(ownerOf(e.tags))).length,
+        stuck:
+          endpointSurvivors.filter((n) => !isReady(finalEndpoints.get(n))).length +
+          [...endpointsToDelete].filter((n) => finalEndpoints.has(n)).length,
+      };
       const found = {
         duplicates: [...everOwned.entries()].filter(([o, n]) => o !== '' && n > 1).length,
         untagged: everOwned.get('') ?? 0,
@@ -570,6 +670,10 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
           '  injected:',
           row('resources (created/changed/deleted)', `${RESOURCES} / ${toChange.size} / ${toDelete.size}`),
           row(
+            'VpcEndpoints (created/deleted)',
+            `${ENDPOINTS} / ${endpointsToDelete.size} (serviceRef; in-cluster approval on ${withConsumers.length} services)`,
+          ),
+          row(
             'operator SIGKILLs',
             `${kills}${REPLICAS > 1 ? ' (each of the Lease holder)' : ''} (held-create kill ${heldKillLanded ? `landed, ${heldMode}` : 'missed'})`,
           ),
@@ -597,14 +701,19 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
           ),
           row(
             'faults: lost create responses reset/504',
-            `${faults.drops.reset} / ${faults.drops['504']} (${DROPS} / ${DROPS} queued, and the held create)`,
+            `${faults.drops.reset} / ${faults.drops['504']} (${DROPS} / ${DROPS} queued for services, ${ENDPOINT_DROPS} / ${ENDPOINT_DROPS} for endpoints, and the held create; ${faults.endpointDrops} endpoint creates)`,
           ),
           '  found:',
           row('duplicates (services ever per owner > 1)', found.duplicates),
           row('services without an ownership tag', found.untagged),
           row('orphans (services without a live owner)', found.orphans),
           row('stuck (not Ready, or not deleted)', found.stuck),
-          row('status.id ever changed', found.idChanges),
+          row('status.id ever changed (both kinds)', found.idChanges),
+          row(
+            'VpcEndpoints: duplicates / untagged',
+            `${endpointsFound.duplicates} / ${endpointsFound.untagged} (cloud endpoints ever per owner > 1 / without a tag)`,
+          ),
+          row('VpcEndpoints: orphans / stuck', `${endpointsFound.orphans} / ${endpointsFound.stuck}`),
           row('consumers never connected', unconnected),
           ...(REPLICAS > 1
             ? [
@@ -658,6 +767,28 @@ describe('chaos: faults and SIGKILLs never leak, duplicate or wrongly delete a c
           `${name} user tags`,
         ).toEqual([{ key: 'chaos', value: want }]);
       }
+      // Endpoints: each live VpcEndpoint Ready (accepted) with exactly one cloud endpoint, its status.id
+      // never changed; none for deleted ones; never two for one owner, not even transiently.
+      const liveEpUids = new Set<string>();
+      for (const name of endpointSurvivors) {
+        const ep = finalEndpoints.get(name);
+        const uid = ep?.metadata.uid ?? '';
+        liveEpUids.add(uid);
+        expect(isReady(ep), `${name} Ready`).toBe(true);
+        expect(ep?.status?.status, `${name} accepted`).toBe('accepted');
+        expect(endpointsOwnedBy(sim, uid), `${name}: exactly one owned cloud endpoint`).toEqual([
+          ep?.status?.id,
+        ]);
+        expect([...(seen.idsByUid.get(uid) ?? [])], `${name}: status.id over time`).toEqual([ep?.status?.id]);
+      }
+      for (const e of sim.controls.endpoints())
+        expect(liveEpUids.has(ownerOf(e.tags)), `cloud endpoint ${e.id} has a live owner`).toBe(true);
+      const everByEpOwner = new Map<string, string[]>();
+      for (const [id, owner] of seen.ownerByEndpoint)
+        everByEpOwner.set(owner, [...(everByEpOwner.get(owner) ?? []), id]);
+      expect(everByEpOwner.get(''), 'cloud endpoints without an ownership tag').toBeUndefined();
+      for (const [owner, ids] of everByEpOwner)
+        expect(ids, `cloud endpoints ever owned by ${seen.names.get(owner) ?? owner}`).toHaveLength(1);
       // No leak: every service in the cloud belongs to a live resource.
       for (const s of services)
         expect(liveUids.has(ownerOf(s.tags)), `service ${s.id} has a live owner`).toBe(true);

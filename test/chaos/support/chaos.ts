@@ -2,7 +2,7 @@
  * Chaos harness helpers: a seeded PRNG, env knobs, and {@link ChaosFaults}, which drives the
  * simulator's fault set during a chaos run and counts every fault it actually injected.
  */
-import type { FaultErrorKind, Faults, Simulator } from '../../../src/simulator/index.js';
+import type { FaultErrorKind, Faults, OperationName, Simulator } from '../../../src/simulator/index.js';
 
 /** mulberry32: a small, fast, seedable PRNG in [0, 1). Same seed, same sequence. */
 export function mulberry32(seed: number): () => number {
@@ -90,11 +90,12 @@ export class FaultTally {
   };
 }
 
-/** A batch of commit-then-drop faults on `create`. */
+/** A batch of commit-then-drop faults on `operation` (default `create`, the service create). */
 export interface DropPhase {
   mode: 'reset' | '504';
   count: number;
   holdMs?: number;
+  operation?: OperationName;
 }
 
 /** Rates of the background faults of a chaos run. */
@@ -116,6 +117,8 @@ export interface ChaosRates {
 export class ChaosFaults {
   /** Commit-then-drop faults consumed (taken effect, response lost), by mode. */
   readonly drops: Record<'reset' | '504', number> = { reset: 0, '504': 0 };
+  /** Of those, the VPC endpoint creates (`createEndpoint`). */
+  endpointDrops = 0;
   private readonly queue: DropPhase[];
   private kind: FaultErrorKind = '500';
   private active = false;
@@ -191,6 +194,7 @@ export class ChaosFaults {
     if (!phase) return;
     const left = this.sim.controls.faults().commitThenDrop?.count ?? phase.count;
     this.drops[phase.mode] += phase.count - left;
+    if (phase.operation === 'createEndpoint') this.endpointDrops += phase.count - left;
     phase.count = left;
     if (phase.count <= 0) {
       const i = this.queue.indexOf(phase);
@@ -209,7 +213,7 @@ export class ChaosFaults {
       ...(head
         ? {
             commitThenDrop: {
-              operation: 'create',
+              operation: head.operation ?? 'create',
               count: head.count,
               mode: head.mode,
               ...(head.holdMs !== undefined ? { holdMs: head.holdMs } : {}),

@@ -185,7 +185,7 @@ describe('VpcEndpoint: the consumer side', () => {
     await waitForEndpoint(f.k.custom, nsB, 'allowed', ready, 'allowed Ready');
     const again = await getEndpointCR(f.k.custom, nsC, 'intruder');
     expect(readyReason(again)).toBe('PendingAcceptance');
-    expect(cond(again as never, 'Ready')?.message).toMatch(/waits for its owner's approval/);
+    expect(cond(again, 'Ready')?.message).toMatch(/waits for its owner's approval/);
     expect(connection(ep!.status!.id!)?.status).toBe('pendingAcceptance');
     console.log(`not-listed namespace: still pendingAcceptance ${Date.now() - applied} ms after its apply`);
     await deleteEndpointCR(f.k.custom, nsC, 'intruder');
@@ -233,7 +233,7 @@ describe('VpcEndpoint: the consumer side', () => {
       (e) => readyReason(e) === 'PublishConflict',
       'PublishConflict',
     );
-    expect(cond(conflicted as never, 'Ready')?.message).toMatch(
+    expect(cond(conflicted, 'Ready')?.message).toMatch(
       /taken exists and is not published by this VpcEndpoint/,
     );
     const taken = await f.k.core.readNamespacedService({ name: 'taken', namespace: nsB });
@@ -289,7 +289,7 @@ describe('VpcEndpoint: the consumer side', () => {
       (e) => readyReason(e) === 'NotWhitelisted',
       'NotWhitelisted',
     );
-    expect(cond(refused as never, 'Ready')?.message).toMatch(/EndPoint\.2012/);
+    expect(cond(refused, 'Ready')?.message).toMatch(/EndPoint\.2012/);
     expect(f.sim.controls.endpoints(CONSUMER.projectId)).toEqual([]);
     // The owner lets the account in and accepts its connections.
     await patchCR(f.k.custom, f.ns, 'shared', {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ApiException, type CustomObjectsApi } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../../src/api/constants.js';
-import type { VpcEndpointService, VpcEndpointServiceSpec } from '../../../src/api/types.js';
+import type { Condition, VpcEndpointService, VpcEndpointServiceSpec } from '../../../src/api/types.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { eventually, testKube, type TestKube } from './kube.js';
@@ -162,13 +162,16 @@ export async function deleteCR(custom: CustomObjectsApi, namespace: string, name
   await custom.deleteNamespacedCustomObject({ ...ref(namespace), name });
 }
 
+/** A resource of either kind, as far as its conditions go. */
+type WithConditions = { metadata: { generation?: number }; status?: { conditions?: Condition[] } };
+
 /** The condition of `type`. */
-export function cond(cr: VpcEndpointService | undefined, type: string) {
+export function cond(cr: WithConditions | undefined, type: string) {
   return cr?.status?.conditions?.find((c) => c.type === type);
 }
 
 /** True when Ready=True for the current generation. */
-export function isReady(cr: VpcEndpointService | undefined): boolean {
+export function isReady(cr: WithConditions | undefined): boolean {
   const c = cond(cr, 'Ready');
   return c?.status === 'True' && c.observedGeneration === cr?.metadata.generation;
 }
