@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: a local control plane, the VPCEP simulator and the operator, then the examples, watched
-# until every VpcEndpointService is Ready. Everything stays running afterwards; `make demo-down` stops it.
-# State lives in ${VPCEP_DEMO_DIR:-.local} (kubeconfig, logs, PIDs).
+# until every VpcEndpointService and VpcEndpoint is Ready: the endpoint services of the default
+# namespace, both sides in one cluster (team-a's service, team-b's endpoint by serviceRef, accepted by
+# acceptInCluster and published as a Service), and a partner account's endpoint across accounts (by
+# serviceName, whitelisted and accepted by lb-service's acceptDomains rule). Everything stays running
+# afterwards; `make demo-down` stops it. State lives in ${VPCEP_DEMO_DIR:-.local} (kubeconfig, logs, PIDs).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 DEMO_DIR="${VPCEP_DEMO_DIR:-$REPO_ROOT/.local}"
@@ -11,6 +14,10 @@ CLUSTER_DIR="$DEMO_DIR/cluster"
 KUBECONFIG_PATH="$DEMO_DIR/kubeconfig"
 TIMEOUT="${VPCEP_DEMO_TIMEOUT:-180}"
 AK=demo-access-key SK=demo-secret-key PROJECT=0123456789abcdef0123456789abcdef REGION=cn-north-4
+# The partner account: examples/lb-service.yaml whitelists it and accepts it by acceptDomains; its
+# project is the one examples/endpoint-cross-account.yaml names. The simulator knows it (--credential).
+PARTNER=5e1d2c3b4a5968778695a4b3c2d1e0f9 PARTNER_PROJECT=0f1e2d3c4b5a69788796a5b4c3d2e1f0
+PARTNER_AK=demo-partner-access-key PARTNER_SK=demo-partner-secret-key
 
 alive() { [ -f "$DEMO_DIR/$1.pid" ] && kill -0 "$(cat "$DEMO_DIR/$1.pid")" 2>/dev/null; }
 
@@ -29,7 +36,7 @@ else
 fi
 cp "$CLUSTER_DIR/kubeconfig" "$KUBECONFIG_PATH"
 
-log "installing the CRD"
+log "installing the CRDs"
 "$KUBECTL" apply --server-side -f crds/ >/dev/null
 "$KUBECTL" wait --for=condition=Established --timeout=60s -f crds/ >/dev/null
 
@@ -40,6 +47,7 @@ else
   : > "$DEMO_DIR/simulator.log"
   node dist/src/cmd/simulator.js --port 0 --access-key "$AK" --secret-key "$SK" --project-id "$PROJECT" \
     --region "$REGION" --create-delay "${VPCEP_DEMO_CREATE_DELAY_MS:-8000}" --delete-delay 3000 \
+    --credential "$PARTNER_AK:$PARTNER_SK:$PARTNER_PROJECT:$PARTNER" \
     >"$DEMO_DIR/simulator.log" 2>&1 &
   echo $! > "$DEMO_DIR/simulator.pid"
   for _ in $(seq 1 100); do grep -q 'listening on' "$DEMO_DIR/simulator.log" && break; sleep 0.1; done
@@ -60,60 +68,80 @@ else
   echo $! > "$DEMO_DIR/operator.pid"
 fi
 
-# The endpoint service examples of the default namespace (examples/endpoint-*.yaml need their own
-# namespaces and, across accounts, a second account's credentials).
-service_examples=(-f examples/vm-service.yaml -f examples/lb-service.yaml)
-log "applying ${service_examples[*]}"
-"$KUBECTL" apply "${service_examples[@]}"
+# The endpoint services of the default namespace, and both sides in one cluster (team-a's service,
+# team-b's endpoint; their namespaces first).
+for ns in team-a team-b; do
+  "$KUBECTL" create namespace "$ns" --dry-run=client -o yaml | "$KUBECTL" apply -f - >/dev/null
+done
+examples=(-f examples/vm-service.yaml -f examples/lb-service.yaml -f examples/endpoint-in-cluster.yaml)
+log "applying ${examples[*]}"
+"$KUBECTL" apply "${examples[@]}"
 
-names=$("$KUBECTL" get "${service_examples[@]}" -o name | sed 's|.*/||')
+# examples/endpoint-cross-account.yaml, made real for the simulator: the partner's keys in its Secret,
+# the full name of lb-service (known once the cloud has created it) as the shared service name, and no
+# fixed portIp (the simulator gives each subnet its own CIDR; the endpoint takes its first free address).
+cross_account() {
+  local full="$1"
+  sed -e "s|REPLACE-WITH-ACCESS-KEY|$PARTNER_AK|" -e "s|REPLACE-WITH-SECRET-KEY|$PARTNER_SK|" \
+    -e "s|^\(  projectId:\).*|\1 $PARTNER_PROJECT|" -e "s|^\(  serviceName:\).*|\1 $full|" \
+    -e '/^  portIp:/d' examples/endpoint-cross-account.yaml
+}
+
+# Every resource the demo waits for: KIND/NAMESPACE/NAME as the jsonpath below prints them.
+expected=(VpcEndpointService/default/vm-service VpcEndpointService/default/lb-service
+  VpcEndpointService/team-a/orders VpcEndpoint/team-b/orders-db VpcEndpoint/default/partner-api)
+row='{range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {.status.status} {.status.conditions[?(@.type=="Ready")].reason}{"\n"}{end}'
 log "watching until every example is Ready (timeout ${TIMEOUT}s)"
 deadline=$(( $(date +%s) + TIMEOUT ))
-last=""
+last="" partner_applied=0
 while :; do
-  now=$("$KUBECTL" get vpces -o wide 2>/dev/null || true)
-  # Print a new table only when something but AGE (column 9) changed, like `kubectl get -w`.
-  key=$(printf '%s\n' "$now" | awk '{ $9 = ""; print }')
-  if [ "$key" != "$last" ]; then printf '%s\n\n' "$now"; last="$key"; fi
+  if [ "$partner_applied" = 0 ]; then
+    full=$("$KUBECTL" get vpces lb-service -o jsonpath='{.status.serviceName}' 2>/dev/null || true)
+    if [ -n "$full" ]; then
+      log "the partner account connects to lb-service by its name $full (examples/endpoint-cross-account.yaml)"
+      cross_account "$full" | "$KUBECTL" apply -f -
+      partner_applied=1
+    fi
+  fi
+  rows=$("$KUBECTL" get vpces,vpce -A -o jsonpath="$row" 2>/dev/null || true)
+  # A new table only when a status or a reason changed, like `kubectl get -w`.
+  if [ "$rows" != "$last" ]; then
+    printf '%s\n\n' "$("$KUBECTL" get vpces,vpce -A 2>/dev/null || true)"
+    last="$rows"
+  fi
   ready=1
-  for n in $names; do
-    s=$("$KUBECTL" get vpces "$n" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)
-    [ "$s" = "True" ] || ready=0
+  for r in "${expected[@]}"; do
+    printf '%s\n' "$rows" | grep -q "^$r=True " || ready=0
   done
   [ "$ready" = 1 ] && break
   alive operator || die "the operator exited; see $DEMO_DIR/operator.log"
-  [ "$(date +%s)" -lt "$deadline" ] || die "not Ready after ${TIMEOUT}s; see $DEMO_DIR/operator.log and kubectl describe vpces"
+  [ "$(date +%s)" -lt "$deadline" ] ||
+    die "not Ready after ${TIMEOUT}s; see $DEMO_DIR/operator.log and kubectl describe vpces,vpce -A"
   sleep 1
 done
 
-# A consumer stands in until the consumer-side resource exists: the partner account of
-# examples/lb-service.yaml connects an endpoint (the simulator's test control), and the operator accepts
-# it by the acceptDomains rule on its next connection poll.
-PARTNER=5e1d2c3b4a5968778695a4b3c2d1e0f9
-LB_ID=$("$KUBECTL" get vpces lb-service -o jsonpath='{.status.id}')
-log "a consumer from the partner account $PARTNER connects to lb-service ($LB_ID)"
-curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"domainId\":\"$PARTNER\"}" \
-  "$SIM_URL/_sim/services/$LB_ID/connections" >/dev/null
-deadline=$(( $(date +%s) + 60 ))
-until [ "$("$KUBECTL" get vpces lb-service -o jsonpath='{.status.connectionCounts.accepted}' 2>/dev/null)" = 1 ]; do
-  [ "$(date +%s)" -lt "$deadline" ] || die "the partner's connection was not accepted within 60 s; see $DEMO_DIR/operator.log"
-  sleep 1
-done
-log "accepted by the acceptDomains rule:"
-"$KUBECTL" get vpces -o wide
+log "all Ready:"
+"$KUBECTL" get vpces,vpce -A
+log "lb-service's connections (the partner's endpoint, accepted by the acceptDomains rule):"
 "$KUBECTL" get vpces lb-service -o jsonpath='{range .status.connections[*]}{.endpointId}{"  "}{.domainId}{"  "}{.status}{"\n"}{end}'
+log "team-b reaches team-a's orders service as the Service orders-db.team-b (published by the operator):"
+"$KUBECTL" -n team-b get service orders-db
 
 cat <<MSG
 
-All examples are Ready, and the partner's connection to lb-service was accepted by rule. Everything keeps running:
+All examples are Ready: team-b's endpoint was accepted in-cluster by team-a's acceptInCluster rule and
+published as the Service orders-db.team-b, and the partner's endpoint was accepted by rule across
+accounts. Everything keeps running:
   export KUBECONFIG=$KUBECONFIG_PATH     # kubectl: any recent one, or $KUBECTL
-  kubectl get vpces                     # or: kubectl get huaweicloud
+  kubectl get vpces,vpce -A             # or: kubectl get huaweicloud -A
   kubectl describe vpces vm-service     # conditions and events
+  kubectl -n team-b describe vpce orders-db
   tail -f $DEMO_DIR/operator.log         # the operator's JSON logs
   curl -s $SIM_URL/_sim/counters        # cloud calls the simulator has seen
 
-Try more: edit examples/lb-service.yaml (ports, tags, description) and apply it again; connect another
-consumer (curl -X POST -d '{"domainId":"5e1d2c3b4a5968778695a4b3c2d1e0f9"}' $SIM_URL/_sim/services/$LB_ID/connections);
-delete one with kubectl delete -f examples/vm-service.yaml and watch the cloud service go.
+Try more: edit examples/lb-service.yaml (ports, tags, description) and apply it again; create a
+VpcEndpoint in a namespace team-a's acceptInCluster does not list and watch it wait in
+pendingAcceptance; delete one with kubectl delete -f examples/vm-service.yaml and watch the cloud
+service go.
 Stop everything with: make demo-down
 MSG
