@@ -52,7 +52,16 @@ export interface Source<T extends KubernetesObject> {
   makeInformer?(path: string, list: () => Promise<KubernetesListObject<T>>): InformerLike<T>;
 }
 
-/** The collection of a custom resource kind, listed through `CustomObjectsApi`. */
+/** Objects per page of a list (client-go's pager default). */
+export const LIST_PAGE_SIZE = 500;
+
+/**
+ * The collection of a custom resource kind, listed through `CustomObjectsApi` in pages of
+ * {@link LIST_PAGE_SIZE} (`limit` and `continue`: one consistent snapshot, the first page's
+ * resourceVersion), each page's `managedFields` dropped as it arrives: the informer drops them anyway,
+ * and a restart's list of 10,000 resources then never holds them all at once, nor one response of
+ * tens of megabytes.
+ */
 export function customResourceSource<T extends KubernetesObject>(
   kind: { group: string; version: string; plural: string },
   custom: {
@@ -62,12 +71,16 @@ export function customResourceSource<T extends KubernetesObject>(
       plural: string;
       namespace: string;
       labelSelector?: string;
+      limit?: number;
+      _continue?: string;
     }): Promise<unknown>;
     listCustomObjectForAllNamespaces(r: {
       group: string;
       version: string;
       plural: string;
       labelSelector?: string;
+      limit?: number;
+      _continue?: string;
     }): Promise<unknown>;
   },
 ): Source<T> {
@@ -78,13 +91,29 @@ export function customResourceSource<T extends KubernetesObject>(
       ns
         ? `/apis/${kind.group}/${kind.version}/namespaces/${ns}/${kind.plural}`
         : `/apis/${kind.group}/${kind.version}/${kind.plural}`,
-    list: (ns, labelSelector) => {
+    list: async (ns, labelSelector) => {
       const sel = labelSelector ? { labelSelector } : {};
-      return (
-        ns
-          ? custom.listNamespacedCustomObject({ ...base, namespace: ns, ...sel })
-          : custom.listCustomObjectForAllNamespaces({ ...base, ...sel })
-      ) as Promise<KubernetesListObject<T>>;
+      let first: KubernetesListObject<T> | undefined;
+      const items: T[] = [];
+      let token: string | undefined;
+      do {
+        const page = { limit: LIST_PAGE_SIZE, ...(token ? { _continue: token } : {}) };
+        const list = (await (ns
+          ? custom.listNamespacedCustomObject({ ...base, namespace: ns, ...sel, ...page })
+          : custom.listCustomObjectForAllNamespaces({
+              ...base,
+              ...sel,
+              ...page,
+            }))) as KubernetesListObject<T>;
+        first ??= list;
+        for (const item of list.items ?? []) {
+          if (item.metadata?.managedFields !== undefined) delete item.metadata.managedFields;
+          items.push(item);
+        }
+        token = list.metadata?._continue || undefined;
+      } while (token);
+      const rv = first.metadata?.resourceVersion;
+      return { ...first, metadata: rv !== undefined ? { resourceVersion: rv } : {}, items };
     },
   };
 }
