@@ -6,6 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { VpcEndpoint } from '../../../src/api/types.js';
+import { OWNERSHIP_TAG_KEY } from '../../../src/api/constants.js';
+import { VpcepClient } from '../../../src/cloud/client.js';
 import { eventually } from '../support/kube.js';
 import {
   createEndpointCR,
@@ -16,6 +18,7 @@ import {
   waitForEndpoint,
 } from '../support/endpoints.js';
 import {
+  TEST_CREDS,
   cond,
   createCR,
   deleteCR,
@@ -350,5 +353,90 @@ describe('VpcEndpoint: the consumer side', () => {
     );
     expect(rejected?.status?.status).toBe('rejected');
     await deleteEndpointCR(f.k.custom, nsB, 'user');
+  });
+
+  it('adoption by the endpoint-id annotation, observe-only, and Retain: all from the lifecycle', async () => {
+    await createCR(
+      f.k.custom,
+      f.ns,
+      'adoptable',
+      specFor({ portId: uuid(), vpcId: uuid(), approvalEnabled: false }),
+    );
+    const serviceId = await svcId('adoptable');
+    const client = new VpcepClient({
+      target: { endpoint: f.sim.url, projectId: TEST_CREDS.projectId, region: 'cn-north-4' },
+      credentials: { accessKey: TEST_CREDS.accessKey, secretKey: TEST_CREDS.secretKey },
+    });
+    const made = await client.createEndpoint({
+      endpoint_service_id: serviceId,
+      vpc_id: uuid(),
+      subnet_id: uuid(),
+    });
+    f.sim.controls.completeEndpoint(made.id);
+    // Observe only: read, never tagged or changed.
+    await f.k.custom.createNamespacedCustomObject({
+      group: 'vpcep.huaweicloud.io',
+      version: 'v1alpha1',
+      plural: 'vpcendpoints',
+      namespace: nsB,
+      body: {
+        apiVersion: 'vpcep.huaweicloud.io/v1alpha1',
+        kind: 'VpcEndpoint',
+        metadata: {
+          name: 'watcher',
+          annotations: {
+            'vpcep.huaweicloud.io/endpoint-id': made.id,
+            'vpcep.huaweicloud.io/management-policy': 'observe',
+          },
+        },
+        spec: { serviceId, vpcId: uuid(), subnetId: uuid(), whitelist: ['10.9.0.0/16'] },
+      },
+    });
+    const watched = await waitForEndpoint(f.k.custom, nsB, 'watcher', ready, 'observed Ready');
+    expect(watched?.status?.id).toBe(made.id);
+    expect(simEndpoint(made.id)?.tags?.some((t) => t.key === OWNERSHIP_TAG_KEY)).toBe(false);
+    expect(simEndpoint(made.id)?.whitelist ?? []).toEqual([]);
+    await deleteEndpointCR(f.k.custom, nsB, 'watcher');
+    await eventually(
+      async () => ((await getEndpointCR(f.k.custom, nsB, 'watcher')) === undefined ? true : undefined),
+      'observer gone',
+      30_000,
+      200,
+    );
+    expect(simEndpoint(made.id)).toBeDefined();
+    // Adopted and managed, with Retain: tagged with the resource's UID, whitelist applied, kept on delete.
+    await f.k.custom.createNamespacedCustomObject({
+      group: 'vpcep.huaweicloud.io',
+      version: 'v1alpha1',
+      plural: 'vpcendpoints',
+      namespace: nsB,
+      body: {
+        apiVersion: 'vpcep.huaweicloud.io/v1alpha1',
+        kind: 'VpcEndpoint',
+        metadata: { name: 'adopter', annotations: { 'vpcep.huaweicloud.io/endpoint-id': made.id } },
+        spec: {
+          serviceId,
+          vpcId: uuid(),
+          subnetId: uuid(),
+          whitelist: ['10.9.0.0/16'],
+          deletionPolicy: 'Retain',
+        },
+      },
+    });
+    const adopted = await waitForEndpoint(f.k.custom, nsB, 'adopter', ready, 'adopted Ready');
+    expect(adopted?.status?.id).toBe(made.id);
+    expect(simEndpoint(made.id)?.tags?.find((t) => t.key === OWNERSHIP_TAG_KEY)?.value).toBe(
+      adopted?.metadata.uid,
+    );
+    expect(simEndpoint(made.id)?.whitelist).toEqual(['10.9.0.0/16']);
+    await deleteEndpointCR(f.k.custom, nsB, 'adopter');
+    await eventually(
+      async () => ((await getEndpointCR(f.k.custom, nsB, 'adopter')) === undefined ? true : undefined),
+      'adopter gone',
+      30_000,
+      200,
+    );
+    expect(simEndpoint(made.id)?.status).toBe('accepted');
+    client.close();
   });
 });
