@@ -188,17 +188,21 @@ export class Publisher {
   ): Promise<Wait | undefined> {
     const wanted = obj.spec.publish?.serviceName;
     const specChanged = obj.metadata.generation !== obj.status?.observedGeneration;
+    // Disabled: no call at all (the chart then grants no access to Services, so even the stale-Service
+    // list would be refused and hold every endpoint at PublishDisabled, asking for a Service or not).
+    if (!this.o.enabled)
+      return wanted
+        ? {
+            reason: Reason.PublishDisabled,
+            message:
+              'spec.publish is set but the operator runs with --enable-publish=false (Helm value publish.enabled): no Service is published',
+            recheckMs: PUBLISH_RECHECK_MS,
+            routine: true,
+          }
+        : undefined;
     try {
       if (specChanged || !wanted) await this.removeStale(obj, wanted, ctx.signal);
       if (!wanted) return undefined;
-      if (!this.o.enabled)
-        return {
-          reason: Reason.PublishDisabled,
-          message:
-            'spec.publish is set but the operator runs with --enable-publish=false (Helm value publish.enabled): no Service is published',
-          recheckMs: PUBLISH_RECHECK_MS,
-          routine: true,
-        };
       const desired = desiredObjects(obj, seen.raw, service);
       if (!desired)
         return {
