@@ -3,9 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject, onTestFinished } from 'vitest';
-import { FINALIZER, GROUP, PLURAL, VERSION } from '../../src/api/constants.js';
-import type { VpcEndpointService } from '../../src/api/types.js';
+import { ENDPOINT_PLURAL, FINALIZER, GROUP, PLURAL, VERSION } from '../../src/api/constants.js';
+import type { VpcEndpoint, VpcEndpointService } from '../../src/api/types.js';
 import type { Simulator } from '../../src/simulator/index.js';
+import {
+  createEndpointCR,
+  deleteEndpointCR,
+  getEndpointCR,
+  patchEndpointCR,
+  readyReason,
+  waitForEndpoint,
+} from './support/endpoints.js';
 import { eventually, testKube, type TestKube } from './support/kube.js';
 import {
   cond,
@@ -27,7 +35,10 @@ import { ok, run, tokenKubeconfig, type Run } from './support/tools.js';
 // chart's ServiceAccount (nothing but what the chart grants), reads its cloud credentials from a
 // Secret named by the CR (the operator-wide environment credentials are blank), elects itself through
 // a Lease in the release namespace, and takes a CR through create, update and delete against the
-// simulator, in both RBAC modes of the chart. Any 403 the chart's RBAC causes fails the test.
+// simulator, in both RBAC modes of the chart. The consumer kind too: a VpcEndpoint by serviceRef,
+// accepted by its service's acceptInCluster rule, published as a Service (Services and EndpointSlices
+// are granted only with publish.enabled, proven with `kubectl auth can-i`), and deleted. Any 403 the
+// chart's RBAC causes fails the test.
 // What the ServiceAccount must NOT be able to do is proven by deploy.test.ts (`kubectl auth can-i`).
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -70,6 +81,8 @@ interface Mode {
   args: string[];
   /** What `kubectl auth can-i list secrets` answers as the ServiceAccount (the Secret watch's grant). */
   listSecrets: 'yes' | 'by name' | 'no';
+  /** The Helm value publish.enabled: Services and EndpointSlices granted, VpcEndpoints published. */
+  publish: boolean;
 }
 
 const MODES: Mode[] = [
@@ -79,6 +92,7 @@ const MODES: Mode[] = [
     namespaces: () => [],
     args: ['--watch-secrets=true'],
     listSecrets: 'yes',
+    publish: true,
   },
   {
     title: 'namespaced-only mode (watchNamespaces: a Role in the watched namespace, Secret by name)',
@@ -91,6 +105,7 @@ const MODES: Mode[] = [
     namespaces: (watched) => [watched],
     args: ['--watch-secrets=true', `--credential-secret-names=${SECRET}`],
     listSecrets: 'by name',
+    publish: true,
   },
   {
     title: 'watchSecrets=false (Secrets by get only: the periodic recheck notices a new Secret)',
@@ -98,6 +113,15 @@ const MODES: Mode[] = [
     namespaces: (watched) => [watched],
     args: ['--watch-secrets=false'],
     listSecrets: 'no',
+    publish: true,
+  },
+  {
+    title: 'publish.enabled=false (no Services, no EndpointSlices: a VpcEndpoint says PublishDisabled)',
+    helmSet: (watched) => ['--set', `watchNamespaces={${watched}}`, '--set', 'publish.enabled=false'],
+    namespaces: (watched) => [watched],
+    args: ['--watch-secrets=true', '--enable-publish=false'],
+    listSecrets: 'yes',
+    publish: false,
   },
 ];
 
@@ -118,30 +142,37 @@ describe(TITLE, { timeout: 300_000 }, () => {
     run(kubectlBin, ['--kubeconfig', kubeconfig, ...args]);
 
   /**
-   * Every VpcEndpointService in the cluster (other files may leave some behind). Retried: on a fresh
-   * control plane the first cluster-wide list may meet 429 "storage is (re)initializing".
+   * Every VpcEndpointService and VpcEndpoint in the cluster (other files may leave some behind).
+   * Retried: on a fresh control plane the first cluster-wide list may meet 429 "storage is
+   * (re)initializing".
    */
-  const allCRs = (): Promise<VpcEndpointService[]> =>
-    eventually(
-      async () =>
-        (
-          (await k.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as {
-            items: VpcEndpointService[];
-          }
-        ).items,
-      'a cluster-wide list of VpcEndpointServices',
-      30_000,
-      500,
-    );
+  const allCRs = async (): Promise<Array<VpcEndpointService | VpcEndpoint>> => {
+    const out: Array<VpcEndpointService | VpcEndpoint> = [];
+    for (const plural of [PLURAL, ENDPOINT_PLURAL])
+      out.push(
+        ...(await eventually(
+          async () =>
+            (
+              (await k.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as {
+                items: Array<VpcEndpointService | VpcEndpoint>;
+              }
+            ).items,
+          `a cluster-wide list of ${plural}`,
+          30_000,
+          500,
+        )),
+      );
+    return out;
+  };
 
   /** Removes the finalizer from CRs of other files that had none before an operator here ran. */
   async function giveBackFinalizers(): Promise<void> {
     for (const c of await allCRs()) {
       const { uid, namespace, name, finalizers = [], resourceVersion } = c.metadata;
       if (!uid || !name || !unfinalized.has(uid) || !finalizers.includes(FINALIZER)) continue;
-      await patchCR(k.custom, namespace ?? 'default', name, {
-        metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion },
-      });
+      const body = { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion } };
+      if (c.kind === 'VpcEndpoint') await patchEndpointCR(k.custom, namespace ?? 'default', name, body);
+      else await patchCR(k.custom, namespace ?? 'default', name, body);
     }
   }
 
@@ -204,6 +235,14 @@ describe(TITLE, { timeout: 300_000 }, () => {
     expect(await canI('watch', 'secrets')).toBe(mode.listSecrets === 'yes' ? 'yes' : 'no');
     expect(await canI('list', `secrets/${SECRET}`)).toBe(mode.listSecrets === 'no' ? 'no' : 'yes');
     expect(await canI('get', `secrets/${SECRET}`)).toBe('yes');
+    // Both kinds, in every mode; what a VpcEndpoint publishes only with publish.enabled.
+    for (const plural of ['vpcendpointservices', 'vpcendpoints'])
+      for (const verb of ['list', 'watch', 'patch'])
+        expect(await canI(verb, `${plural}.vpcep.huaweicloud.io`), `${verb} ${plural}`).toBe('yes');
+    expect(await canI('patch', 'vpcendpoints.vpcep.huaweicloud.io', '--subresource=status')).toBe('yes');
+    for (const resource of ['services', 'endpointslices.discovery.k8s.io'])
+      for (const verb of ['create', 'get', 'list', 'watch', 'patch', 'update', 'delete'])
+        expect(await canI(verb, resource), `${verb} ${resource}`).toBe(mode.publish ? 'yes' : 'no');
 
     // Per-CR credentials: a Secret in the CR's namespace (the operator's environment has none).
     await k.core.createNamespacedSecret({
@@ -242,6 +281,7 @@ describe(TITLE, { timeout: 300_000 }, () => {
 
     try {
       await lifecycle(op, sim, watched, releaseNs);
+      await endpointLifecycle(op, sim, watched, mode.publish);
       if (mode.listSecrets === 'no') await recheckWithoutWatch(op, watched);
     } catch (e) {
       // A refusal by the apiserver usually shows as a timeout: name the cause.
@@ -387,5 +427,96 @@ describe(TITLE, { timeout: 300_000 }, () => {
     // Nothing the operator did was refused.
     expect(forbiddenLines(op)).toEqual([]);
     expect(op.lines.join('\n')).not.toContain(TEST_CREDS.secretKey);
+  }
+  /**
+   * The consumer kind with the same ServiceAccount: a service with acceptInCluster, a VpcEndpoint by
+   * serviceRef with publish (Ready, accepted, the Service published; or, without publish.enabled,
+   * Ready=False PublishDisabled and no Service), then both deleted and gone from the cloud.
+   */
+  async function endpointLifecycle(
+    op: OperatorProcess,
+    sim: Simulator,
+    watched: string,
+    publish: boolean,
+  ): Promise<void> {
+    await createCR(
+      k.custom,
+      watched,
+      'orders',
+      specFor({
+        portId: uuid(),
+        vpcId: uuid(),
+        approvalEnabled: true,
+        ports: [{ clientPort: 5432, serverPort: 5432 }],
+        connectionApproval: { acceptInCluster: { namespaces: [watched] } },
+        credentialsSecretRef: { name: SECRET },
+      }),
+    );
+    const serviceId = (await waitForCR(k.custom, watched, 'orders', isReady, 'orders Ready'))?.status?.id;
+    expect(serviceId).toBeTruthy();
+    await createEndpointCR(k.custom, watched, 'orders-db', {
+      serviceRef: { name: 'orders' },
+      vpcId: uuid(),
+      subnetId: uuid(),
+      credentialsSecretRef: { name: SECRET },
+      publish: { serviceName: 'orders-db' },
+    });
+    const readService = () =>
+      k.core.readNamespacedService({ name: 'orders-db', namespace: watched }).catch(() => undefined);
+    let ep: VpcEndpoint | undefined;
+    if (publish) {
+      ep = await waitForEndpoint(
+        k.custom,
+        watched,
+        'orders-db',
+        (e) => readyReason(e) === 'True' && e?.status?.observedGeneration === e?.metadata.generation,
+        'VpcEndpoint Ready',
+        90_000,
+      );
+      expect(ep?.status?.status).toBe('accepted');
+      const svc = await readService();
+      expect(svc?.spec?.type).toBe('ExternalName');
+      expect(svc?.spec?.externalName).toBe(ep?.status?.dnsNames?.[0]);
+      expect(svc?.metadata?.ownerReferences?.[0]).toMatchObject({
+        kind: 'VpcEndpoint',
+        uid: ep?.metadata.uid,
+      });
+    } else {
+      ep = await waitForEndpoint(
+        k.custom,
+        watched,
+        'orders-db',
+        (e) => readyReason(e) === 'PublishDisabled',
+        'Ready=False PublishDisabled',
+        90_000,
+      );
+      expect(ep?.status?.status).toBe('accepted');
+      expect(cond(ep as never, 'Ready')?.message).toMatch(/--enable-publish=false/);
+      expect(await readService()).toBeUndefined();
+    }
+    expect(ep?.status?.serviceId).toBe(serviceId);
+    const id = ep?.status?.id;
+    expect(sim.controls.endpoints().map((e) => e.id)).toEqual([id]);
+
+    // Delete: the endpoint goes from the cloud, then the finalizer, then the CR (and its Service).
+    await deleteEndpointCR(k.custom, watched, 'orders-db');
+    await eventually(
+      async () => ((await getEndpointCR(k.custom, watched, 'orders-db')) === undefined ? true : undefined),
+      'VpcEndpoint gone',
+      60_000,
+      200,
+    );
+    expect(sim.controls.endpoints().find((e) => e.id === id)).toBeUndefined();
+    if (publish)
+      await eventually(
+        async () => ((await readService()) === undefined ? true : undefined),
+        'the published Service garbage-collected',
+        60_000,
+        250,
+      );
+    await deleteCR(k.custom, watched, 'orders');
+    await waitForCR(k.custom, watched, 'orders', (c) => c === undefined, 'gone', 60_000);
+    expect(sim.controls.services().find((s) => s.id === serviceId)).toBeUndefined();
+    expect(forbiddenLines(op)).toEqual([]);
   }
 });
