@@ -202,7 +202,7 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
     reconciler: endpointReconciler,
     onEvent: (key, obj: VpcEndpoint, event, initial) => {
       endpointSecrets.observe(key, obj, event);
-      const before = connections.serviceOf(obj);
+      const before = connections.serviceOfKey(key);
       connections.observeEndpoint(key, obj, event);
       // An endpoint's change (created, pending, deleted) wakes the service it connects to, whose
       // acceptInCluster rule then decides at once (the builder's watches, on the shared cache).

@@ -107,6 +107,13 @@ export class ConnectionReferences {
     return [...new Set([...this.byRef.get(key), ...(id ? this.byServiceId.get(id) : [])])].sort();
   }
 
+  /** Key of the service the endpoint `key` connected to as last observed (before its next event). */
+  serviceOfKey(key: string): string | undefined {
+    const e = this.endpoints.get(key);
+    if (!e) return undefined;
+    return e.ref ?? (e.serviceId ? this.servicesById.get(e.serviceId) : undefined);
+  }
+
   /** Key of the service the endpoint `ep` connects to, when it is one of this cluster's. */
   serviceOf(ep: VpcEndpoint): string | undefined {
     const ref = serviceRefKey(ep);
