@@ -1,10 +1,10 @@
-import { ApiException } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setCondition } from '../../src/api/conditions.js';
 import { GROUP, PLURAL, VERSION } from '../../src/api/constants.js';
 import { toStatusFields } from '../../src/controller/endpoint-service/mapping.js';
 import { EXAMPLES, loadExample } from '../fixtures/crd.js';
-import { invalidSpecs, validObject, type InvalidSpecCase, type Manifest } from '../fixtures/invalid-specs.js';
+import { invalidSpecs, validObject, type Manifest } from '../fixtures/invalid-specs.js';
+import { expectRefusedFor, refusal } from './support/admission.js';
 import { eventually, testKube, type TestKube } from './support/kube.js';
 
 // The global setup has applied crds/ and waited for Established; this file checks the CRD on a real
@@ -17,56 +17,6 @@ interface Obj {
   metadata: { name: string; namespace?: string; resourceVersion?: string; generation?: number };
   spec: Record<string, unknown>;
   status?: Record<string, unknown>;
-}
-
-interface StatusCause {
-  field?: string;
-  message?: string;
-  reason?: string;
-}
-interface ApiStatus {
-  code: number;
-  message?: string;
-  details?: { causes?: StatusCause[] };
-}
-
-/** Awaits `p`, which must be refused by the apiserver; returns the refusal's Status. */
-async function refusal(p: Promise<unknown>): Promise<ApiStatus> {
-  try {
-    await p;
-  } catch (e) {
-    if (!(e instanceof ApiException)) throw e;
-    const raw: unknown = e.body;
-    let body: Partial<ApiStatus> = {};
-    try {
-      body = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Partial<ApiStatus>;
-    } catch {
-      body = { message: String(raw) };
-    }
-    return { ...body, code: e.code };
-  }
-  throw new Error('the apiserver accepted it');
-}
-
-/** Asserts a 422 whose causes include `expect.path` + `expect.message`, and no cause outside that field. */
-function expectRefusedFor(status: ApiStatus, c: InvalidSpecCase): void {
-  const dump = JSON.stringify(status);
-  expect(status.code, dump).toBe(422);
-  const causes = status.details?.causes ?? [];
-  const { path, message } = c.expect;
-  expect(
-    causes.some((x) => x.field === path && (x.message ?? '').includes(message)),
-    `expected a cause at ${path} containing ${JSON.stringify(message)}; got ${dump}`,
-  ).toBe(true);
-  const inside = (f: string | undefined): boolean =>
-    f === path || (f ?? '').startsWith(`${path}.`) || (f ?? '').startsWith(`${path}[`);
-  // With schema errors the apiserver skips CEL and says so in one extra cause on no field.
-  const skippedCel = (x: { field?: string; message?: string }): boolean =>
-    x.field === '<nil>' && (x.message ?? '').includes('some validation rules were not checked');
-  expect(
-    causes.filter((x) => !inside(x.field) && !skippedCel(x)),
-    `causes outside ${path}: ${dump}`,
-  ).toEqual([]);
 }
 
 describe('the VpcEndpointService CRD on a real apiserver', () => {
