@@ -110,7 +110,10 @@ export function customResourceSource<T extends KubernetesObject>(
           if (item.metadata?.managedFields !== undefined) delete item.metadata.managedFields;
           items.push(item);
         }
-        token = list.metadata?._continue || undefined;
+        // The wire name is `continue` (CustomObjectsApi returns the JSON as is); `_continue` is
+        // client-node's name for it in its typed models.
+        const meta = list.metadata as { continue?: string; _continue?: string } | undefined;
+        token = meta?.continue || meta?._continue || undefined;
       } while (token);
       const rv = first.metadata?.resourceVersion;
       return { ...first, metadata: rv !== undefined ? { resourceVersion: rv } : {}, items };
