@@ -10,7 +10,9 @@
  *   the `resourceVersion` we read (409 if anyone wrote since). Losing a race is never an error, just
  *   "not leader this round".
  * - Timestamps are `V1MicroTime` (six fractional digits, as the API requires).
- * - While not leader, tries every `retryPeriod·(1 + 1.2·random)`. While leader, renews every
+ * - While not leader, tries every `retryPeriod·(1 + 1.2·random)`, and once more right when another
+ *   holder's lease runs out by our clock (`observedAt + leaseDuration`), so a killed leader is succeeded
+ *   one lease duration after we last saw it renew, not up to one jittered retry later. While leader, renews every
  *   `retryPeriod`; if no renewal succeeds within `renewDeadline` (a hung call counts as failed when
  *   the deadline passes), leadership is **lost**: `onStoppedLeading({reason: 'lost'})` is called once
  *   and {@link LeaderElector.run} resolves. The caller must then stop reconciling and exit.
@@ -22,6 +24,9 @@ import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import type { Clock } from '../util/clock.js';
 import { describeError, isConflict, isNotFound } from './api-errors.js';
 import type { Logger } from './logging.js';
+
+/** How long after another holder's lease runs out (by our clock) a waiting candidate tries again. */
+const EXPIRY_MARGIN_MS = 10;
 
 /** The subset of `CoordinationV1Api` used here; the real client satisfies it, tests fake it. */
 export interface LeaseClient {
@@ -204,7 +209,10 @@ export class LeaderElector {
         this.log.info({ holder }, 'lease held by another candidate; waiting');
         lastHolder = holder;
       }
-      const wait = this.o.retryPeriodMs * (1 + 1.2 * this.o.random());
+      let wait = this.o.retryPeriodMs * (1 + 1.2 * this.o.random());
+      // Wake when the other holder's lease runs out by our clock rather than up to a retry later.
+      const untilExpiry = this.expiresInMs();
+      if (untilExpiry !== undefined && untilExpiry > 0) wait = Math.min(wait, untilExpiry + EXPIRY_MARGIN_MS);
       try {
         await this.o.clock.sleep(wait, signal);
       } catch {
@@ -258,6 +266,15 @@ export class LeaderElector {
       signal.removeEventListener('abort', onAbort);
       ac.abort();
     }
+  }
+
+  /** Ms until another holder's observed lease runs out by our clock; undefined if none is held. */
+  private expiresInMs(): number | undefined {
+    const spec = this.observed?.spec;
+    const holder = spec?.holderIdentity ?? '';
+    if (!holder || holder === this.o.identity) return undefined;
+    const durationMs = (spec?.leaseDurationSeconds ?? Math.ceil(this.o.leaseDurationMs / 1000)) * 1000;
+    return this.observedAt + durationMs - this.o.clock.now();
   }
 
   private observe(l: V1Lease, now: number): void {

@@ -126,6 +126,37 @@ describe('LeaderElector', () => {
     await c.run;
   });
 
+  it('a waiting candidate tries again right when the holder’s lease runs out, not a jittered retry later', async () => {
+    const clock = new ManualClock();
+    const store = new FakeLeaseStore();
+    store.put({
+      holderIdentity: 'pod-b',
+      leaseDurationSeconds: 15,
+      renewTime: new Date(clock.now()).toISOString() as never,
+    });
+    const t0 = clock.now();
+    let started: number | undefined;
+    const ac = new AbortController();
+    const le = new LeaderElector({
+      coordination: store.client(),
+      namespace: 'ns',
+      name: 'lease',
+      identity: 'pod-a',
+      clock,
+      log: memoryLogger().log,
+      // The longest jitter: retries 4.4 s apart would try at 0, 4.4, 8.8, 13.2 and 17.6 s.
+      random: () => 0.999,
+      onStartedLeading: () => (started = clock.now()),
+      onStoppedLeading: () => undefined,
+    });
+    const run = le.run(ac.signal);
+    while (started === undefined && clock.now() - t0 < 30_000) await clock.advance(50);
+    expect(started! - t0).toBeGreaterThanOrEqual(15_000);
+    expect(started! - t0).toBeLessThanOrEqual(15_000 + 100);
+    ac.abort();
+    await run;
+  });
+
   it('loses a 409 race without error, and only one of two candidates leads', async () => {
     const clock = new ManualClock();
     const store = new FakeLeaseStore();
