@@ -42,7 +42,7 @@ bench: install build ## Benchmarks: print tables of figures and ratios against a
 # "Benchmarks"): each one given (`make bench-scale N=300 SIM_QPS=20`) is VPCEP_SCALE_<knob> for the run.
 N ?= 300
 SCALE_KNOBS := SIM_QPS SIM_THROTTLE_MODE QPS BURST CREATE_DELAY_MS DELETE_DELAY_MS RESYNC_S STEADY_S \
-	APPLY_CONCURRENCY RESTART_QPS RESTART_BURST RESTART_WINDOW_S
+	APPLY_CONCURRENCY RESTART_QPS RESTART_BURST RESTART_WINDOW_S WORKERS
 bench-scale: export VPCEP_SCALE_N = $(N)
 bench-scale: install build tools ## Scale run on the real control plane (N=300 resources): figures against lower bounds (never fails on time)
 	$(foreach k,$(SCALE_KNOBS),$(if $($(k)),VPCEP_SCALE_$(k)='$($(k))')) npx vitest run --project scale

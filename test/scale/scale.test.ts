@@ -21,7 +21,8 @@
  * VPCEP_SCALE_RESYNC_S (--resync-period, default 10), VPCEP_SCALE_STEADY_S (steady window, default 20),
  * VPCEP_SCALE_APPLY_CONCURRENCY (parallel creates, default 16), VPCEP_SCALE_RESTART_QPS /
  * VPCEP_SCALE_RESTART_BURST (the restarted operator's, default 10 / 20: the operator's defaults),
- * VPCEP_SCALE_RESTART_WINDOW_S (window after the restart, default 60), VPCEP_IT_OPERATOR_LOGS=1.
+ * VPCEP_SCALE_RESTART_WINDOW_S (window after the restart, default 60), VPCEP_SCALE_WORKERS (the
+ * operator's --max-concurrent-reconciles, default its own 4), VPCEP_IT_OPERATOR_LOGS=1.
  *
  * Under a cloud quota: VPCEP_SCALE_SIM_QPS=Q (`make bench-scale SIM_QPS=Q`) has the simulator throttle
  * all VPCEP calls together at Q a second (`qpsScope: 'total'`; refusals 429 `APIGW.0308`, or 400
@@ -65,6 +66,8 @@ const DELETE_DELAY_MS = intEnv('VPCEP_SCALE_DELETE_DELAY_MS', 2_000);
 const RESYNC_S = Math.max(1, intEnv('VPCEP_SCALE_RESYNC_S', 10));
 const STEADY_S = Math.max(1, intEnv('VPCEP_SCALE_STEADY_S', 20));
 const APPLY_CONCURRENCY = Math.max(1, intEnv('VPCEP_SCALE_APPLY_CONCURRENCY', 16));
+/** The operator's --max-concurrent-reconciles (0: its default, 4). */
+const WORKERS = intEnv('VPCEP_SCALE_WORKERS', 0);
 /** Up to this many resources are deleted with one DELETE of the collection; more, one by one. */
 const DELETE_COLLECTION_MAX = 3_000;
 /** The restarted operator (and the idle baseline): the operator's defaults. */
@@ -289,6 +292,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     `--cloud-qps=${qps}`,
     `--cloud-burst=${burst}`,
     `--resync-period=${resync}`,
+    ...(WORKERS ? [`--max-concurrent-reconciles=${WORKERS}`] : []),
   ];
   const launch = (resync: string, qps = QPS, burst = BURST): OperatorProcess =>
     startOperator({
@@ -330,7 +334,8 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
       `== scale: ${N} VpcEndpointService resources, real kube-apiserver + etcd, operator from dist/`,
       `   machine: ${machine()}`,
       `   N ${N}; operator --cloud-qps ${QPS} --cloud-burst ${BURST} --resync-period ${RESYNC_S}s ` +
-        `(restarted operator: --resync-period ${RESTART_RESYNC}), default --max-concurrent-reconciles; ` +
+        `(restarted operator: --resync-period ${RESTART_RESYNC}), ` +
+        `${WORKERS ? `--max-concurrent-reconciles ${WORKERS}` : 'default --max-concurrent-reconciles'}; ` +
         `simulator create delay ${secs(CREATE_DELAY_MS)}, delete delay ${secs(DELETE_DELAY_MS)}, ` +
         (SIM_QPS
           ? `throttling all calls together at ${SIM_QPS}/s (${SIM_THROTTLE_MODE === '429' ? '429 APIGW.0308' : '400 EndPoint.0022'}); `
