@@ -28,7 +28,6 @@ dockerfile_has 'COPY --from=build /src/dist ./dist'
 dockerfile_has 'COPY package.json ./'
 dockerfile_has 'USER 65532:65532'
 dockerfile_has 'ENTRYPOINT ["node", "/app/dist/src/cmd/operator.js"]'
-dockerfile_has 'ENV NODE_OPTIONS=--max-semi-space-size=2'
 image=$(sed -n 's/^ARG NODE_IMAGE=node:\([0-9.]*\)-.*/\1/p' Dockerfile)
 [ -n "$image" ] || die "Dockerfile: ARG NODE_IMAGE=node:<version>-... not found"
 node_here=$(node --version); node_here=${node_here#v}
@@ -74,7 +73,7 @@ log "runtime layout: $(du -sh "$app" | cut -f1) ($(du -sh "$app/node_modules" | 
 
 # Run it as the image would: entrypoint + --version, from another directory, NODE_ENV=production,
 # as the image's numeric user when we are root (setpriv from util-linux), with HOME unset.
-run=(env -i PATH="$(dirname "$(command -v node)"):/usr/bin:/bin" NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=2)
+run=(env -i PATH="$(dirname "$(command -v node)"):/usr/bin:/bin" NODE_ENV=production)
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
   run+=(setpriv --reuid=65532 --regid=65532 --clear-groups)
   user="uid 65532"

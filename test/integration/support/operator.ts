@@ -64,8 +64,6 @@ export function startOperator(opts: {
         HUAWEICLOUD_SDK_PROJECT_ID: TEST_CREDS.projectId,
         HUAWEICLOUD_REGION: 'cn-north-4',
         VPCEP_ENDPOINT: opts.simUrl,
-        // As the image runs it (Dockerfile): a small young generation.
-        NODE_OPTIONS: '--max-semi-space-size=2',
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
