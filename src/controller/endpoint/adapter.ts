@@ -34,6 +34,7 @@ import {
 } from './mapping.js';
 import {
   isWait,
+  referencedService,
   resolveService,
   SERVICE_WAIT_MS,
   type ResolvedService,
@@ -219,10 +220,7 @@ export function makeEndpointAdapter(o: EndpointAdapterOptions): EndpointAdapter 
     steps: [whitelistStep, routeTablesStep, policyStep, endpointTagsStep],
     async dependents(obj, seen, ctx) {
       if (!o.publish) return undefined;
-      const ref = obj.spec.serviceRef;
-      const svc = ref
-        ? o.lookupService(ref.namespace || obj.metadata.namespace || 'default', ref.name)
-        : undefined;
+      const svc = referencedService(obj, o.lookupService);
       const service = svc?.status?.id ? { id: svc.status.id, ports: svc.spec.ports } : undefined;
       return o.publish(obj, seen, service, ctx);
     },

@@ -31,6 +31,17 @@ export function serviceRefKey(ep: Pick<VpcEndpoint, 'metadata' | 'spec'>): strin
   return `${ref.namespace || ep.metadata.namespace || 'default'}/${ref.name}`;
 }
 
+/**
+ * The `VpcEndpointService` of this cluster that `ep.spec.serviceRef` names, as last cached; undefined
+ * when `ep` names none, or the service is not cached.
+ */
+export function referencedService(ep: VpcEndpoint, lookup: ServiceLookup): VpcEndpointService | undefined {
+  const key = serviceRefKey(ep);
+  if (key === undefined) return undefined;
+  const [ns = '', name = ''] = key.split('/');
+  return lookup(ns, name);
+}
+
 /** Resolves the service `ep` names, or says what it waits for. */
 export async function resolveService(
   client: VpcepClient,
@@ -41,8 +52,7 @@ export async function resolveService(
   const { spec } = ep;
   const key = serviceRefKey(ep);
   if (key !== undefined) {
-    const [ns = '', name = ''] = key.split('/');
-    const svc = lookup(ns, name);
+    const svc = referencedService(ep, lookup);
     if (!svc)
       return {
         reason: Reason.ServiceNotFound,
