@@ -11,7 +11,7 @@ import type { Resolved } from './credentials.js';
 import type { ManagedObject, ManagedStatus } from './kind.js';
 import type { ManagedReconciler } from './lifecycle.js';
 import { createGuard, type Pass } from './pass.js';
-import { recheck } from './timing.js';
+import { afterWait, recheck } from './timing.js';
 import { EventReason, Reason } from './verdicts.js';
 
 export async function createOrWait<O extends ManagedObject, C, St extends ManagedStatus>(
@@ -48,7 +48,7 @@ export async function createOrWait<O extends ManagedObject, C, St extends Manage
     p.draft.condition('Synced', 'True', Reason.ReconcileSuccess, '');
     p.draft.observed();
     p.log.info({ decision: 'create-waits', reason: missing.reason }, missing.message);
-    return p.finish(missing.routine ? recheck(missing.recheckMs) : { requeueAfterMs: missing.recheckMs });
+    return p.finish(afterWait(missing));
   }
   // One metadata write: the finalizer (before anything can be created) and the create marker.
   await r.ensureFinalizer(p, {

@@ -41,7 +41,7 @@ import { checkOwner, Pass, withinCreateGrace } from './pass.js';
 import { noteCredentials, gate as policyGate, resolveCredentials } from './policies.js';
 import type { ResourceOps } from './resource-ops.js';
 import { parseDuration } from '../util/durations.js';
-import { DEFAULT_RESYNC_MS, jitter, pollDelay, recheck } from './timing.js';
+import { afterWait, DEFAULT_RESYNC_MS, jitter, pollDelay, recheck } from './timing.js';
 import { EventReason, Reason, type ReasonName } from './verdicts.js';
 
 /** Options of {@link ManagedReconciler}. */
@@ -421,7 +421,7 @@ export class ManagedReconciler<O extends ManagedObject, C, St extends ManagedSta
     if (prior?.reason !== wait.reason)
       p.log.info({ decision: 'waiting', serviceId: seen.id, reason: wait.reason }, wait.message);
     p.memo.terminalAt = undefined;
-    return p.finish(wait.routine ? recheck(wait.recheckMs) : { requeueAfterMs: wait.recheckMs });
+    return p.finish(afterWait(wait));
   }
 
   // ---- steps that live in their own files (policies.ts, create.ts, failure.ts) ----------------

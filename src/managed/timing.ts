@@ -12,6 +12,17 @@ export function recheck(ms: number): { requeueAfterMs: number; priority: number 
   return { requeueAfterMs: ms, priority: LOW_PRIORITY };
 }
 
+/**
+ * The requeue of a wait (adapter.ts `Wait`): a routine recheck at low priority, or a poll that keeps the
+ * key's priority (a user's change still converging).
+ */
+export function afterWait(w: { recheckMs: number; routine?: boolean }): {
+  requeueAfterMs: number;
+  priority?: number;
+} {
+  return w.routine ? recheck(w.recheckMs) : { requeueAfterMs: w.recheckMs };
+}
+
 /** Floor of the poll interval while the cloud works on a create or delete. */
 export const POLL_FLOOR_MS = 2_000;
 /** Share of the elapsed time added to the floor: the notice delay stays within ~10 % of the wait. */
