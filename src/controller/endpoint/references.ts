@@ -48,7 +48,6 @@ export class ConnectionReferences {
   private readonly byRef = new Multi();
   private readonly byServiceId = new Multi();
   private readonly byEndpointId = new Map<string, InClusterEndpoint>();
-  private readonly serviceIds = new Map<string, string>();
   private readonly servicesById = new Map<string, string>();
   private readonly services = new Map<string, VpcEndpointService>();
 
@@ -88,22 +87,20 @@ export class ConnectionReferences {
 
   /** Updates the index from one event of the `VpcEndpointService` `key`. */
   observeService(key: string, svc: VpcEndpointService, event: InformerEvent): void {
-    if (event === 'delete') this.services.delete(key);
-    else this.services.set(key, svc);
-    const before = this.serviceIds.get(key);
-    if (before !== undefined) {
-      this.serviceIds.delete(key);
-      if (this.servicesById.get(before) === key) this.servicesById.delete(before);
+    const before = this.services.get(key)?.status?.id;
+    if (before !== undefined && this.servicesById.get(before) === key) this.servicesById.delete(before);
+    if (event === 'delete') {
+      this.services.delete(key);
+      return;
     }
+    this.services.set(key, svc);
     const id = svc.status?.id;
-    if (event === 'delete' || !id) return;
-    this.serviceIds.set(key, id);
-    this.servicesById.set(id, key);
+    if (id) this.servicesById.set(id, key);
   }
 
   /** Keys of the endpoints that connect to the service `key` (by reference, or by its cloud id). */
   endpointsOf(key: string): string[] {
-    const id = this.serviceIds.get(key);
+    const id = this.services.get(key)?.status?.id;
     return [...new Set([...this.byRef.get(key), ...(id ? this.byServiceId.get(id) : [])])].sort();
   }
 
