@@ -81,8 +81,6 @@ export const EventReason = {
   ConnectionAccepted: 'ConnectionAccepted',
   ConnectionRejected: 'ConnectionRejected',
   ConnectionPending: 'ConnectionPending',
-  Published: 'Published',
-  PublishConflict: 'PublishConflict',
 } as const;
 export type EventReasonName = (typeof EventReason)[keyof typeof EventReason];
 
