@@ -99,6 +99,8 @@ async function main(config: OperatorConfig, version: string): Promise<number> {
     ...(config.endpointOverride ? { endpointOverride: config.endpointOverride } : {}),
     qps: config.cloudQps,
     burst: config.cloudBurst,
+    // The burst is earned by this process's own quiet time, not inherited from a predecessor's.
+    startEmpty: true,
     clock,
     onCall: cloudCallMetrics(registry),
   });

@@ -114,6 +114,12 @@ export interface CredentialResolverOptions {
   endpointOverride?: string;
   qps: number;
   burst: number;
+  /**
+   * Each identity's bucket starts empty, not full: a process that just started (a restart, a new
+   * leader) cannot know what its predecessor spent against the same account's quota a moment ago, so
+   * its first second makes at most `qps` calls rather than `burst + qps`. Default false (full).
+   */
+  startEmpty?: boolean;
   clock: Clock;
   onCall?: (e: CallEvent) => void;
   /** Builds a client; injectable for tests. */
@@ -378,7 +384,12 @@ export class CredentialResolver {
     this.failures.delete(fingerprint);
     let limiter = this.limiters.get(res.identity);
     if (!limiter) {
-      limiter = new TokenBucket(this.opts.qps, this.opts.burst, clock);
+      limiter = new TokenBucket(
+        this.opts.qps,
+        this.opts.burst,
+        clock,
+        this.opts.startEmpty ? 0 : this.opts.burst,
+      );
       this.limiters.set(res.identity, limiter);
     }
     const entry: Entry = {

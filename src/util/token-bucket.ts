@@ -1,9 +1,11 @@
 import type { Clock } from './clock.js';
 
 /**
- * A token bucket: `qps` tokens a second, holding at most `burst`. Starts full.
+ * A token bucket: `qps` tokens a second, holding at most `burst`. Starts full, or with
+ * `initialTokens` (0: empty).
  *
- * Guarantees: over any window of `t` seconds at most `burst + qps·t` tokens are granted; callers of
+ * Guarantees: over any window of `t` seconds at most `burst + qps·t` tokens are granted, and in the
+ * first `t` seconds at most `initialTokens + qps·t` (with 0, at most `qps` in the first second); callers of
  * {@link take} are served in call order (each reserves its token at call time, like golang.org/x/time/rate
  * `Reserve`), so no caller starves.
  */
@@ -15,10 +17,11 @@ export class TokenBucket {
     readonly qps: number,
     readonly burst: number,
     private readonly clock: Clock,
+    initialTokens: number = burst,
   ) {
     if (!(qps > 0) || !(burst >= 1))
       throw new Error(`token bucket needs qps > 0 and burst >= 1 (got ${qps}, ${burst})`);
-    this.tokens = burst;
+    this.tokens = Math.min(burst, Math.max(0, initialTokens));
     this.last = clock.now();
   }
 

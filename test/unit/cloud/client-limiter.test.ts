@@ -44,6 +44,24 @@ describe('client-side token bucket', () => {
         expect(j - i + 1).toBeLessThanOrEqual(2 + (5 * ((at[j] ?? 0) - (at[i] ?? 0))) / 1000);
   });
 
+  it('started empty, grants at most qps in the first second and earns its burst by waiting', async () => {
+    const bucket = new TokenBucket(10, 20, clock, 0);
+    // Reserved at t=0: the k-th token is due at k·100 ms, so the first second holds exactly 10.
+    const due = Array.from({ length: 25 }, () => bucket.reserve());
+    expect(due.slice(0, 3)).toEqual([100, 200, 300]);
+    expect(due.filter((ms) => ms <= 1_000)).toHaveLength(10);
+    // A full bucket (the default) would have granted 20 at once and 30 within the first second.
+    const full = new TokenBucket(10, 20, clock);
+    const fullDue = Array.from({ length: 35 }, () => full.reserve());
+    expect(fullDue.filter((ms) => ms === 0)).toHaveLength(20);
+    expect(fullDue.filter((ms) => ms <= 1_000)).toHaveLength(30);
+    // Quiet time refills the empty-started bucket up to its burst, never beyond.
+    const later = new TokenBucket(10, 20, clock, 0);
+    await clock.advance(60_000);
+    const laterDue = Array.from({ length: 25 }, () => later.reserve());
+    expect(laterDue.filter((ms) => ms === 0)).toHaveLength(20);
+  });
+
   it('is shared by clients of one credential via the limiter option', async () => {
     const bucket = new TokenBucket(1, 1, clock);
     const a = makeClient(fake, { clock, limiter: bucket });

@@ -295,6 +295,18 @@ describe('CredentialResolver: clients, limiters and their lifetime', () => {
     expect(r.resolver.size()).toBe(0);
   });
 
+  it("starts each identity's limiter empty with startEmpty (the operator), full without", async () => {
+    for (const startEmpty of [true, false]) {
+      const r = rig({ projectId: 'p1', region: 'cn-north-4' }, { qps: 10, burst: 20, startEmpty });
+      r.setSecret('a', 'one', { accessKey: 'AK', secretKey: 'SK' });
+      await r.resolver.resolve(cr('a', 'one'));
+      const limiter = r.built[0]?.limiter;
+      expect(limiter).toBeDefined();
+      // The first token: due after 1/qps when empty, at once when full.
+      expect(limiter?.reserve()).toBe(startEmpty ? 100 : 0);
+    }
+  });
+
   it('shares one rate limiter among all clients of an identity', async () => {
     const r = rig({ projectId: 'p1', region: 'cn-north-4', iamEndpoint: 'http://127.0.0.1:2' });
     r.setSecret('a', 'one', { accessKey: 'AK', secretKey: 'SK' });
