@@ -53,6 +53,7 @@ import {
   type OperatorProcess,
 } from '../integration/support/operator.js';
 import { diffWrites, sampleWrites, splitWrites, type RequestSample } from './support/apiserver-metrics.js';
+import { describeCpu, readCpu } from './support/cpu.js';
 import { ResourceTracker } from './support/tracker.js';
 
 const N = Math.max(1, intEnv('VPCEP_SCALE_N', 300));
@@ -400,6 +401,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     // ---- apply -> all Ready ------------------------------------------------------------------------------
     const kubeBefore = await sampleWrites(k.kc, GROUP, PLURAL);
     resetCounters();
+    const cpuApply = readCpu(op.proc.pid);
     const t0 = nowMs();
     let applyPosts = 0;
     await pool(names, APPLY_CONCURRENCY, async (name) => {
@@ -413,6 +415,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
       readyTimeout,
     );
     const readyMs = Math.max(...names.map((n) => t.seen.get(n)?.readyAt ?? Infinity)) - t0;
+    const cpuReady = readCpu(op.proc.pid);
     const cloudReady = sim.controls.counters();
     const throttledReady = throttledNow();
     resetCounters();
@@ -471,6 +474,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     // ---- delete all -> every resource gone, no service left -------------------------------------------------
     resetCounters();
     const kubeBeforeDelete = await sampleWrites(k.kc, GROUP, PLURAL);
+    const cpuDelete = readCpu(op.proc.pid);
     const d0 = nowMs();
     // One DELETE of the collection; beyond DELETE_COLLECTION_MAX the apiserver's 60 s request timeout
     // cuts a collection delete short (504), so the resources are deleted one by one, in parallel.
@@ -491,6 +495,7 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
     );
     const lastGone = Math.max(...names.map((n) => t.seen.get(n)?.goneAt ?? Infinity));
     const goneMs = Math.max(lastGone, simEmptyAt ?? Infinity) - d0;
+    const cpuGone = readCpu(op.proc.pid);
     const cloudDelete = sim.controls.counters();
     const throttledDelete = throttledNow();
     throttledAll += throttledDelete;
@@ -529,6 +534,8 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
         `   gone = every resource deleted (finalizer released) and the simulator holding no service`,
         `the apply (${applyPosts} creates) returned after ${secs(applyReturned)} = ${ratio(applyReturned, readyMs)} of the time to all Ready; ` +
           `the delete (${deleteRequests === 1 ? 'one DELETE of the collection' : `${N} DELETEs, ${APPLY_CONCURRENCY} in parallel`}) after ${secs(deleteReturned)}`,
+        `CPU, apply -> all Ready: ${describeCpu(cpuApply, cpuReady, N)}`,
+        `CPU, delete -> all gone: ${describeCpu(cpuDelete, cpuGone, N)}`,
         `per resource, apply start -> Ready: p50 ${secs(median(readyTimes))}, p90 ${secs(p(readyTimes, 0.9))}, ` +
           `max ${secs(readyMs)}; watch re-lists: ${t.relists}`,
         ...(readyMs < readyBoundMs || goneMs < deleteBoundMs
@@ -764,7 +771,8 @@ describe(`scale: ${N} resources to Ready and back, on the real control plane`, (
           'cloud calls in the busiest second',
           `${peak.calls}`,
           `at ${secs(peak.at)} from spawn; vs --cloud-qps ${RESTART_QPS}: ${ratio(peak.calls, RESTART_QPS)} ` +
-            `(the bucket allows ${RESTART_QPS + RESTART_BURST} in the first second: burst + qps)`,
+            `(the operator's bucket starts empty: at most ${RESTART_QPS} in its first second, ` +
+            `then up to burst + qps = ${RESTART_QPS + RESTART_BURST} in a second after a quiet spell)`,
         ],
         [
           'Kubernetes writes',
