@@ -38,4 +38,8 @@ COPY --from=build /src/dist ./dist
 COPY package.json ./
 USER 65532:65532
 EXPOSE 8080 8081
-ENTRYPOINT ["node", "/app/dist/src/cmd/operator.js"]
+# V8 heap flags (README, "Benchmarks"; measured at 10,000 resources): semi-spaces of at most 4 MiB
+# (V8 grows them to 16) and an old generation let grow 20 % past the live heap between full
+# collections (V8 allows far more). The informer caches are long-lived: the defaults kept up to
+# 60 MiB of garbage as RSS (240 against 170 MiB at 10,000 resources), for about the same CPU.
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "/app/dist/src/cmd/operator.js"]

@@ -62,7 +62,7 @@ else
   log "starting vpcep-operator against the simulator at $SIM_URL"
   HUAWEICLOUD_SDK_AK="$AK" HUAWEICLOUD_SDK_SK="$SK" HUAWEICLOUD_SDK_PROJECT_ID="$PROJECT" \
   HUAWEICLOUD_REGION="$REGION" VPCEP_ENDPOINT="$SIM_URL" \
-    node dist/src/cmd/operator.js --kubeconfig "$KUBECONFIG_PATH" --leader-elect \
+    node --max-semi-space-size=4 --heap-growing-percent=20 dist/src/cmd/operator.js --kubeconfig "$KUBECONFIG_PATH" --leader-elect \
     --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 --resync-period 2m \
     >"$DEMO_DIR/operator.log" 2>&1 &
   echo $! > "$DEMO_DIR/operator.pid"

@@ -7,6 +7,7 @@ import { startSimulator, type Simulator, type SimulatorOptions } from '../../../
 import { afterAll, beforeAll, expect } from 'vitest';
 import { eventually, testKube, type TestKube } from './kube.js';
 import { expectNoSecretsLeaked } from './leaks.js';
+import { OPERATOR_NODE_ARGS } from './node-flags.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -37,6 +38,8 @@ export interface OperatorProcess {
  * Starts the operator watching `namespaces` against `simUrl`, with extra flags appended. `binary`
  * runs another build (the upgrade test runs the previous release's); default: this tree's `dist/`.
  */
+export { OPERATOR_NODE_ARGS };
+
 export function startOperator(opts: {
   kubeconfig: string;
   simUrl: string;
@@ -44,10 +47,13 @@ export function startOperator(opts: {
   args?: string[];
   env?: NodeJS.ProcessEnv;
   binary?: string;
+  /** Options of node itself, before the script. Default {@link OPERATOR_NODE_ARGS}. */
+  nodeArgs?: readonly string[];
 }): OperatorProcess {
   const proc = spawn(
     process.execPath,
     [
+      ...(opts.nodeArgs ?? OPERATOR_NODE_ARGS),
       opts.binary ?? path.join(root, 'dist/src/cmd/operator.js'),
       `--kubeconfig=${opts.kubeconfig}`,
       `--namespaces=${opts.namespaces.join(',')}`,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { OPERATOR_NODE_ARGS } from '../../integration/support/node-flags.js';
 import { chartDir, endpointHealthDir, healthDir, root } from './paths.js';
 
 const read = (p: string): string => readFileSync(path.join(root, p), 'utf8');
@@ -82,7 +83,16 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/RUN npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER 65532:65532$/m);
     const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
-    expect(JSON.parse(entry ?? 'null')).toEqual(['node', `/app/${pkg.bin['vpcep-operator']}`]);
+    expect(JSON.parse(entry ?? 'null')).toEqual([
+      'node',
+      ...OPERATOR_NODE_ARGS,
+      `/app/${pkg.bin['vpcep-operator']}`,
+    ]);
+  });
+
+  it('make demo runs the operator with the same node flags as the image', () => {
+    const demo = read('hack/demo.sh');
+    expect(demo).toContain(`node ${OPERATOR_NODE_ARGS.join(' ')} dist/src/cmd/operator.js`);
   });
 });
 
