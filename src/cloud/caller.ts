@@ -117,6 +117,8 @@ export interface CallerSettings {
  * - the request goes to exactly the path built under `/v1/{project_id}`: a path the URL parser would
  *   rewrite (a `.` or `..` segment) is refused with kind `terminal`, code {@link INVALID_ID_CODE},
  *   before any token is taken or byte sent; the project id is checked at construction;
+ * - a throttled answer (`APIGW.0308`, `EndPoint.0022`) slows the shared limiter down (TokenBucket
+ *   `slowDown`: every client of the identity, not only this call);
  * - a `retryable` failure is retried (full jitter, at least `Retry-After` capped at `retryMaxMs`, at
  *   least 2 s after `APIGW.0308`) up to `maxRetries` times when the spec is idempotent or the cloud
  *   certainly did not act; a wait longer than `maxInlineWaitMs` is not slept: the error is returned at
@@ -233,6 +235,8 @@ export class Caller {
         waitStarted = this.s.clock.now();
         continue;
       }
+      // Refused as over the quota: every call of this identity slows down, not only this one's retry.
+      if (err.throttled) this.s.limiter.slowDown();
       const mayRepeat =
         err.kind === 'retryable' &&
         attempt <= this.s.maxRetries &&

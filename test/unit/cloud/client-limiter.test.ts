@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import { ManualClock, flush } from '../../../src/util/clock.js';
-import { TokenBucket } from '../../../src/util/token-bucket.js';
+import { SLOW_DOWN_RECOVERY_MS, TokenBucket } from '../../../src/util/token-bucket.js';
 import { SVC_ID, makeClient, reply, startFakeCloud, waitFor } from './fake-cloud.js';
 import type { FakeCloud } from './fake-cloud.js';
 
@@ -97,5 +97,41 @@ describe('client-side token bucket', () => {
     await p;
     client.close();
     expect(arrivals(t0)).toEqual([0, 1000]);
+  });
+});
+
+describe('slowing down on throttling', () => {
+  it('drops to 0.7 of the rate, then climbs back to qps linearly', async () => {
+    const bucket = new TokenBucket(10, 1, clock);
+    expect(bucket.reserve()).toBe(0);
+    bucket.slowDown();
+    expect(bucket.rate()).toBeCloseTo(7);
+    // The next token is due at the slowed rate (1/7 s), not at 1/10 s.
+    expect(bucket.reserve()).toBe(143);
+    await clock.advance(SLOW_DOWN_RECOVERY_MS / 2);
+    expect(bucket.rate()).toBeCloseTo(8.5);
+    await clock.advance(SLOW_DOWN_RECOVERY_MS / 2);
+    expect(bucket.rate()).toBe(10);
+    // Refusals in a row compound, but never below a twentieth of qps.
+    for (let i = 0; i < 20; i++) bucket.slowDown();
+    expect(bucket.rate()).toBeCloseTo(0.5);
+  });
+
+  it("a 429 slows the identity's shared limiter down; a 500 does not", async () => {
+    const limiter = new TokenBucket(10, 10, clock);
+    const { client } = makeClient(fake, { clock, limiter });
+    fake.script.push(reply(500, { error_code: 'EndPoint.0001', error_msg: 'x' }));
+    await client.getService(SVC_ID); // the 500, then its retry (no backoff: the fake's random is 0)
+    expect(fake.seen).toHaveLength(2);
+    expect(limiter.rate()).toBe(10);
+    fake.script.push(reply(429, { error_code: 'APIGW.0308', error_msg: 'throttled' }));
+    const second = client.getService(SVC_ID);
+    await waitFor(() => fake.seen.length === 3 && clock.pendingTimers() === 1, 'the throttle backoff');
+    expect(limiter.rate()).toBeCloseTo(7);
+    await clock.advance(2_000);
+    await second;
+    client.close();
+    expect(fake.seen).toHaveLength(4);
+    expect(limiter.rate()).toBeLessThan(10);
   });
 });
