@@ -1,8 +1,9 @@
 /**
  * Sharding: two operator processes on one control plane, `--selector=shard=a` and `--selector=shard=b`
- * (each leader-elected on its own Lease), split the resources by label; a resource relabelled from one
- * shard to the other is handed over: exactly one cloud service before and after, `status.id`
- * unchanged, no pass of the old shard after the move (its logs), managed by the new one to deletion.
+ * (each leader-elected on its own Lease), split 200 resources by label (100 each, plus one unlabelled
+ * that neither takes); a resource relabelled from one shard to the other is handed over: exactly one
+ * cloud service before and after, `status.id` unchanged, no pass of the old shard after the move (its
+ * logs), managed by the new one to deletion; no other resource is ever reconciled by both.
  *
  * "Reconciled by X" means a pass in X's log (the controller's `reconciled…` lines, by reconcile id)
  * other than a pass that found the resource outside X's shard (`decision: not-in-shard`).
@@ -77,12 +78,17 @@ describe('shards: --selector splits resources between operators and hands a rela
     `--selector=shard=${shard}`,
     '--leader-elect',
     `--leader-election-namespace=${ns}`,
+    '--cloud-qps=100',
+    '--cloud-burst=100',
   ];
+  /** 100 resources per shard; `a2` is the one relabelled. */
+  const inA = Array.from({ length: 100 }, (_, i) => `a${i + 1}`);
+  const inB = Array.from({ length: 100 }, (_, i) => `b${i + 1}`);
 
   beforeAll(async () => {
     k = testKube();
     ns = await k.freshNamespace('shards');
-    sim = await startTestSimulator({ createDelayMs: 500 });
+    sim = await startTestSimulator({ createDelayMs: 500, quota: 250 });
     a = startOperator({ kubeconfig: k.kubeconfig, simUrl: sim.url, namespaces: [ns], args: shardArgs('a') });
     b = startOperator({ kubeconfig: k.kubeconfig, simUrl: sim.url, namespaces: [ns], args: shardArgs('b') });
   });
@@ -113,13 +119,25 @@ describe('shards: --selector splits resources between operators and hands a rela
 
   it(
     'each shard reconciles only its own; a relabel moves one resource cleanly',
-    { timeout: 120_000 },
+    { timeout: 180_000 },
     async () => {
-      await create('a1', 'a');
-      await create('a2', 'a');
-      await create('b1', 'b');
+      const all = [...inA.map((n) => [n, 'a'] as const), ...inB.map((n) => [n, 'b'] as const)];
+      for (let i = 0; i < all.length; i += 20)
+        await Promise.all(all.slice(i, i + 20).map(([n, shard]) => create(n, shard)));
       await create('none');
-      for (const n of ['a1', 'a2', 'b1']) await waitForCR(k.custom, ns, n, isReady, `${n} Ready`);
+      await eventually(
+        async () => {
+          const list = (await k.custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: PLURAL,
+            namespace: ns,
+          })) as { items: VpcEndpointService[] };
+          return list.items.filter((cr) => isReady(cr)).length === all.length ? true : undefined;
+        },
+        `all ${all.length} labelled resources Ready`,
+        120_000,
+      );
 
       // One Lease per shard, each held by its own process.
       const identity = (op: OperatorProcess): string | undefined =>
@@ -144,9 +162,9 @@ describe('shards: --selector splits resources between operators and hands a rela
       const none = await getCR(k.custom, ns, 'none');
       expect(none?.status).toBeUndefined();
       expect(none?.metadata.finalizers ?? []).toEqual([]);
-      expect([...reconciledBy(a)].sort()).toEqual(['a1', 'a2']);
-      expect([...reconciledBy(b)].sort()).toEqual(['b1']);
-      expect(sim.controls.services()).toHaveLength(3);
+      expect([...reconciledBy(a)].sort()).toEqual([...inA].sort());
+      expect([...reconciledBy(b)].sort()).toEqual([...inB].sort());
+      expect(sim.controls.services()).toHaveLength(200);
 
       // Relabel a2 from shard a to shard b.
       const before = (await getCR(k.custom, ns, 'a2')) as VpcEndpointService;
@@ -164,7 +182,7 @@ describe('shards: --selector splits resources between operators and hands a rela
       expect(moved?.status?.id).toBe(id);
       expect(isReady(moved)).toBe(true);
       expect(ownedBy(moved?.metadata.uid)).toEqual([id]);
-      expect(sim.controls.services()).toHaveLength(3);
+      expect(sim.controls.services()).toHaveLength(200);
 
       // Shard b manages it from now on: a spec change, then the deletion (nothing left behind).
       await patchCR(k.custom, ns, 'a2', { spec: { description: 'moved to shard b' } });
@@ -179,14 +197,15 @@ describe('shards: --selector splits resources between operators and hands a rela
       await deleteCR(k.custom, ns, 'a2');
       await waitForCR(k.custom, ns, 'a2', (cr) => cr === undefined, 'a2 gone', 30_000);
       await eventually(
-        async () => (sim.controls.services().length === 2 ? true : undefined),
+        async () => (sim.controls.services().length === 199 ? true : undefined),
         'a2 service deleted',
         30_000,
       );
       expect(ownedBy(moved?.metadata.uid)).toEqual([]);
       expect(reconciledBy(a, fromA).has('a2')).toBe(false);
-      expect(reconciledBy(b).has('a1')).toBe(false);
-      expect(reconciledBy(a).has('b1')).toBe(false);
+      // Over the whole run, the one resource both shards reconciled is the one handed over.
+      const byB = reconciledBy(b);
+      expect([...reconciledBy(a)].filter((n) => byB.has(n))).toEqual(['a2']);
       expect(reconciledBy(a).has('none') || reconciledBy(b).has('none')).toBe(false);
     },
   );
