@@ -20,7 +20,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Without the Secret watch (chart watchSecrets=false, no list/watch grant), the recheck still recovers:
 // test/integration/rbac-lifecycle.test.ts, as the chart's ServiceAccount.
-import type { VpcEndpointService } from '../../../src/api/types.js';
 import type { Simulator } from '../../../src/simulator/index.js';
 import { eventually, testKube, type TestKube } from '../support/kube.js';
 import { expectNoSecretsLeaked, metricsText } from '../support/leaks.js';
@@ -28,6 +27,7 @@ import {
   cond,
   createCR,
   isReady,
+  listCRs,
   patchCR,
   specFor,
   startOperator,
@@ -37,7 +37,6 @@ import {
   waitForCR,
   type OperatorProcess,
 } from '../support/operator.js';
-import { GROUP, PLURAL, VERSION } from '../../../src/api/constants.js';
 
 const IAM_USER = {
   name: 'it-deployer',
@@ -94,17 +93,6 @@ function failedCloudCalls(metrics: string): string[] {
     .filter((l) => l.startsWith('vpcep_cloud_requests_total{') && !l.includes('code="ok"'));
 }
 
-/** All resources of `ns`. */
-async function listCRs(k: TestKube, ns: string): Promise<VpcEndpointService[]> {
-  const list = (await k.custom.listNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: PLURAL,
-    namespace: ns,
-  })) as { items: VpcEndpointService[] };
-  return list.items;
-}
-
 /** Starts a simulator and an operator watching a fresh namespace; stops both (clean exit) afterwards. */
 function useFixture(
   prefix: string,
@@ -132,7 +120,7 @@ function useFixture(
       // go (their cloud services deleted by this operator), then the namespace.
       await f.k.kubectl('delete', 'vpces', '--all', '-n', f.ns, '--wait=false');
       await eventually(
-        async () => ((await listCRs(f.k, f.ns)).length === 0 ? true : undefined),
+        async () => ((await listCRs(f.k.custom, f.ns)).length === 0 ? true : undefined),
         `the resources of ${f.ns} gone`,
         180_000,
         1_000,
@@ -191,7 +179,7 @@ describe(
         );
       await eventually(
         async () => {
-          const items = await listCRs(f.k, f.ns);
+          const items = await listCRs(f.k.custom, f.ns);
           return items.length === 100 && items.every(isReady) ? true : undefined;
         },
         '100 resources Ready',
@@ -221,12 +209,12 @@ describe(
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const before = f.sim.controls.counters();
       const started = Date.now();
-      const items = await listCRs(f.k, f.ns);
+      const items = await listCRs(f.k.custom, f.ns);
       for (const cr of items)
         await patchCR(f.k.custom, f.ns, cr.metadata.name ?? '', { spec: { description: 'after expiry' } });
       await eventually(
         async () => {
-          const now = await listCRs(f.k, f.ns);
+          const now = await listCRs(f.k.custom, f.ns);
           return now.every((c) => c.metadata.generation === 2 && isReady(c)) ? true : undefined;
         },
         '100 resources Ready at generation 2',
@@ -248,7 +236,7 @@ describe(
       const metrics = await metricsText(f.op);
       expect(counter(metrics, 'controller_runtime_reconcile_errors_total')).toBe(0);
       expect(failedCloudCalls(metrics)).toEqual([]);
-      for (const cr of await listCRs(f.k, f.ns)) expect(cond(cr, 'Synced')?.status).toBe('True');
+      for (const cr of await listCRs(f.k.custom, f.ns)) expect(cond(cr, 'Synced')?.status).toBe('True');
       expect(
         f.op.lines.filter((l) => l.includes('"decision":"retry"') || l.includes('"decision":"terminal"')),
       ).toEqual([]);

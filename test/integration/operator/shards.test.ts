@@ -19,6 +19,7 @@ import {
   deleteCR,
   getCR,
   isReady,
+  listCRs,
   patchCR,
   specFor,
   startOperator,
@@ -126,15 +127,8 @@ describe('shards: --selector splits resources between operators and hands a rela
         await Promise.all(all.slice(i, i + 20).map(([n, shard]) => create(n, shard)));
       await create('none');
       await eventually(
-        async () => {
-          const list = (await k.custom.listNamespacedCustomObject({
-            group: GROUP,
-            version: VERSION,
-            plural: PLURAL,
-            namespace: ns,
-          })) as { items: VpcEndpointService[] };
-          return list.items.filter((cr) => isReady(cr)).length === all.length ? true : undefined;
-        },
+        async () =>
+          (await listCRs(k.custom, ns)).filter((cr) => isReady(cr)).length === all.length ? true : undefined,
         `all ${all.length} labelled resources Ready`,
         120_000,
       );

@@ -149,6 +149,11 @@ export async function getCR(
   }
 }
 
+/** Every VpcEndpointService of `namespace`. */
+export async function listCRs(custom: CustomObjectsApi, namespace: string): Promise<VpcEndpointService[]> {
+  return ((await custom.listNamespacedCustomObject(ref(namespace))) as { items: VpcEndpointService[] }).items;
+}
+
 /** Merge-patches a VpcEndpointService (spec or metadata). */
 export async function patchCR(
   custom: CustomObjectsApi,
