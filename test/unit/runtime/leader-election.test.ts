@@ -5,6 +5,16 @@ import { LeaderElector, type StoppedLeadingReason } from '../../../src/runtime/l
 import { RuntimeMetrics } from '../../../src/runtime/metrics.js';
 import { FakeLeaseStore, apiError, memoryLogger, metricValue } from './fakes.js';
 
+/** Puts a 15 s lease held by pod-b, renewed now by `clock`, with `leaseTransitions` if given. */
+function heldByB(store: FakeLeaseStore, clock: ManualClock, leaseTransitions?: number): void {
+  store.put({
+    holderIdentity: 'pod-b',
+    leaseDurationSeconds: 15,
+    renewTime: new Date(clock.now()).toISOString() as never,
+    ...(leaseTransitions === undefined ? {} : { leaseTransitions }),
+  });
+}
+
 function candidate(store: FakeLeaseStore, clock: ManualClock, identity: string, registry = new Registry()) {
   const events: string[] = [];
   const stopped: StoppedLeadingReason[] = [];
@@ -106,12 +116,7 @@ describe('LeaderElector', () => {
   it('takes over one lease duration after the holder stopped renewing, counting a transition', async () => {
     const clock = new ManualClock();
     const store = new FakeLeaseStore();
-    store.put({
-      holderIdentity: 'pod-b',
-      leaseDurationSeconds: 15,
-      renewTime: new Date(clock.now()).toISOString() as never,
-      leaseTransitions: 3,
-    });
+    heldByB(store, clock, 3);
     const t0 = clock.now();
     const c = candidate(store, clock, 'pod-a');
     await clock.advance(14_000);
@@ -129,11 +134,7 @@ describe('LeaderElector', () => {
   it('a waiting candidate tries again right when the holder’s lease runs out, not a jittered retry later', async () => {
     const clock = new ManualClock();
     const store = new FakeLeaseStore();
-    store.put({
-      holderIdentity: 'pod-b',
-      leaseDurationSeconds: 15,
-      renewTime: new Date(clock.now()).toISOString() as never,
-    });
+    heldByB(store, clock);
     const t0 = clock.now();
     let started: number | undefined;
     const ac = new AbortController();
@@ -166,12 +167,7 @@ describe('LeaderElector', () => {
       // pod-b writes between our read and our replace: our resourceVersion is now stale.
       if (raced) return;
       raced = true;
-      store.put({
-        holderIdentity: 'pod-b',
-        leaseDurationSeconds: 15,
-        renewTime: new Date(clock.now()).toISOString() as never,
-        leaseTransitions: 2,
-      });
+      heldByB(store, clock, 2);
     };
     const c = candidate(store, clock, 'pod-a');
     await flush();
@@ -254,13 +250,7 @@ describe('LeaderElector', () => {
     const c = candidate(store, clock, 'pod-a');
     await flush();
     // An operator forcibly hands the lease to pod-b, which keeps renewing.
-    const steal = (): void =>
-      store.put({
-        holderIdentity: 'pod-b',
-        leaseDurationSeconds: 15,
-        renewTime: new Date(clock.now()).toISOString() as never,
-        leaseTransitions: 9,
-      });
+    const steal = (): void => heldByB(store, clock, 9);
     steal();
     for (let i = 0; i < 8; i++) {
       await clock.advance(2_000);
