@@ -11,11 +11,11 @@
  *   "not leader this round".
  * - Timestamps are `V1MicroTime` (six fractional digits, as the API requires).
  * - While not leader, tries every `retryPeriod·(1 + 1.2·random)`, and once more right when another
- *   holder's lease runs out by our clock (`observedAt + leaseDuration`), so a killed leader is succeeded
- *   one lease duration after we last saw it renew, not up to one jittered retry later. While leader, renews every
- *   `retryPeriod`; if no renewal succeeds within `renewDeadline` (a hung call counts as failed when
- *   the deadline passes), leadership is **lost**: `onStoppedLeading({reason: 'lost'})` is called once
- *   and {@link LeaderElector.run} resolves. The caller must then stop reconciling and exit.
+ *   holder's lease runs out by our clock (`observedAt + leaseDuration`), so a killed leader is
+ *   succeeded one lease duration after we last saw it renew, not up to one jittered retry later.
+ *   While leader, renews every `retryPeriod`; if no renewal succeeds within `renewDeadline` (a hung
+ *   call counts as failed when the deadline passes), leadership is **lost**: `onStoppedLeading({reason:
+ *   'lost'})` is called once and {@link LeaderElector.run} resolves. The caller must then stop reconciling and exit.
  * - When `run`'s signal aborts while leading and `releaseOnCancel` is set, the lease is released
  *   (holder cleared) so a successor takes over at once; `onStoppedLeading({reason: 'released'})`.
  * - Requires `leaseDuration > renewDeadline > 1.2 · retryPeriod` (client-go's check); throws otherwise.

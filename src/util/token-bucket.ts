@@ -5,9 +5,9 @@ import type { Clock } from './clock.js';
  * `initialTokens` (0: empty).
  *
  * Guarantees: over any window of `t` seconds at most `burst + qps·t` tokens are granted, and in the
- * first `t` seconds at most `initialTokens + qps·t` (with 0, at most `qps` in the first second); callers of
- * {@link take} are served in call order (each reserves its token at call time, like golang.org/x/time/rate
- * `Reserve`), so no caller starves.
+ * first `t` seconds at most `initialTokens + qps·t` (with 0, at most `qps` in the first second);
+ * callers of {@link take} are served in call order (each reserves its token at call time, like
+ * golang.org/x/time/rate `Reserve`), so no caller starves.
  *
  * {@link slowDown} (the server said "too many requests") is multiplicative decrease with a linear
  * recovery: the rate drops to `SLOW_DOWN_FACTOR` of what it was (never below `qps / 20`) and climbs
